@@ -1,0 +1,3 @@
+"""Routes of the v1 REST API."""
+
+urlpatterns: list = []

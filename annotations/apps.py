@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AnnotationsConfig(AppConfig):
+    """The domain: datasets, images, reports, labels, reading, adjudication, QC and exports."""
+
+    name = "annotations"
+    default_auto_field = "django.db.models.BigAutoField"

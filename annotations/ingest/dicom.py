@@ -1,0 +1,101 @@
+"""Importing DICOM files, folders and zips: images, and report text found in SR instances."""
+
+from pathlib import Path
+
+from django.conf import settings
+
+from annotations.imaging.dicom import decode_dicom, extract_report_text, read_dicom_meta
+from annotations.imaging.errors import ImagingError, NoPixelDataError
+from annotations.ingest.reports import report_upsert
+from annotations.ingest.results import IngestSummary, ProgressCallback
+from annotations.ingest.sources import Blob, iter_blobs
+from annotations.ingest.store import PatientInfo, StudyInfo, image_store, patient_upsert, study_upsert
+from annotations.models import Dataset
+from annotations.models.choices import FileFormat
+
+
+def _infos(meta) -> tuple[PatientInfo, StudyInfo]:
+    patient = PatientInfo(
+        pseudo_id=meta.patient_id or f"unknown-{meta.study_instance_uid}",
+        age_years=meta.patient_age_years,
+        sex=meta.patient_sex,
+    )
+    study = StudyInfo(
+        uid=meta.study_instance_uid,
+        accession=meta.accession_number,
+        date=meta.study_date,
+        modality=meta.modality,
+        patient_age_years=meta.patient_age_years,
+    )
+    return patient, study
+
+
+def _import_report(dataset: Dataset, blob: Blob, summary: IngestSummary) -> bool:
+    """If `blob` is an SR with text, attach it as its study's report; True when it was one."""
+    text = extract_report_text(blob.content)
+    if not text:
+        return False
+    meta = read_dicom_meta(blob.content)
+    if not meta.study_instance_uid:
+        summary.error(blob.name, "no_study_uid", "structured report has no StudyInstanceUID")
+        return True
+    patient_info, study_info = _infos(meta)
+    study = study_upsert(dataset, patient_upsert(dataset, patient_info), study_info)
+    outcome = report_upsert(study, text, source="dicom_sr")[1]
+    if outcome == "created":
+        summary.reports_created += 1
+    elif outcome == "updated":
+        summary.reports_updated += 1
+    else:
+        summary.existing += 1
+    return True
+
+
+def import_blob(dataset: Dataset, blob: Blob, summary: IngestSummary) -> None:
+    try:
+        decoded = decode_dicom(blob.content, max_pixels=settings.ARBITER_MAX_IMAGE_PIXELS)
+    except NoPixelDataError as exc:
+        try:
+            if _import_report(dataset, blob, summary):
+                return
+        except ImagingError:
+            pass
+        summary.error(blob.name, exc.code, str(exc))
+        return
+    except ImagingError as exc:
+        summary.error(blob.name, exc.code, str(exc))
+        return
+    meta = decoded.meta
+    if meta is None or not meta.study_instance_uid:
+        summary.error(blob.name, "no_study_uid", "DICOM file has no StudyInstanceUID")
+        return
+    patient, study = _infos(meta)
+    _, created = image_store(
+        dataset=dataset,
+        decoded=decoded,
+        content=blob.content,
+        file_format=FileFormat.DICOM,
+        suffix=".dcm",
+        patient=patient,
+        study=study,
+        source_key=blob.name,
+        sop_uid=meta.sop_instance_uid or None,
+        view_position=meta.view_position,
+        body_part=meta.body_part,
+    )
+    if created:
+        summary.created += 1
+    else:
+        summary.existing += 1
+
+
+def import_dicom(
+    dataset: Dataset, paths: list[Path], *, on_progress: ProgressCallback | None = None
+) -> IngestSummary:
+    """Import every DICOM under `paths`; bad files are per-file errors, the rest import."""
+    summary = IngestSummary()
+    for done, blob in enumerate(iter_blobs(paths, summary), start=1):
+        import_blob(dataset, blob, summary)
+        if on_progress:
+            on_progress(done, None)
+    return summary

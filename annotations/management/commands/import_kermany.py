@@ -1,0 +1,5 @@
+from annotations.management.commands._import_base import ImportCommand
+
+
+class Command(ImportCommand):
+    importer_name = "kermany"

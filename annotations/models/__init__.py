@@ -1,0 +1,37 @@
+"""The domain's tables, one module per concept."""
+
+from annotations.models.audit import AuditEvent
+from annotations.models.clinical import Image, Patient, Report, Study
+from annotations.models.datasets import Dataset, DatasetMembership
+from annotations.models.exports import LabelSetSnapshot
+from annotations.models.jobs import Job
+from annotations.models.labels import Label, LabelProvenance
+from annotations.models.learning import ModelVersion, Prediction, RankingScore, TrainingRun
+from annotations.models.qc import QCFlag
+from annotations.models.reading import AdjudicationCase, Read, ReadLabel, WorkItem
+from annotations.models.schemas import Finding, LabelSchema
+
+__all__ = [
+    "AdjudicationCase",
+    "AuditEvent",
+    "Dataset",
+    "DatasetMembership",
+    "Finding",
+    "Image",
+    "Job",
+    "Label",
+    "LabelProvenance",
+    "LabelSchema",
+    "LabelSetSnapshot",
+    "ModelVersion",
+    "Patient",
+    "Prediction",
+    "QCFlag",
+    "RankingScore",
+    "Read",
+    "ReadLabel",
+    "Report",
+    "Study",
+    "TrainingRun",
+    "WorkItem",
+]

@@ -1,0 +1,28 @@
+"""Background jobs (imports, NLP, scoring, QC) with progress and a per-file error summary."""
+
+from django.conf import settings
+from django.db import models
+
+from annotations.models.choices import JobKind, JobStatus
+
+
+class Job(models.Model):
+    kind = models.CharField(max_length=12, choices=JobKind.choices)
+    dataset = models.ForeignKey(
+        "annotations.Dataset", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    status = models.CharField(max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    params = models.JSONField(default=dict, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    # {"created": n, "existing": n, "failed": n, ...}
+    summary = models.JSONField(default=dict, blank=True)
+    # [{"file": "relative/name", "code": "not_dicom", "message": "..."}] (capped)
+    errors = models.JSONField(default=list, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,1 @@
+"""Reads: queries the views, tasks and commands share, including the access checks."""

@@ -1,0 +1,27 @@
+"""The Celery app: two queues, `default` (CPU work) and `gpu` (model scoring and training).
+
+Tasks are idempotent and acknowledged late, so a worker killed mid-task has its task redelivered
+and the rerun upserts the same rows. GPU workers take one task at a time (prefetch 1).
+"""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("arbiter")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_queues=(Queue("default"), Queue("gpu")),
+    task_default_queue="default",
+    task_routes={"mlworker.tasks.gpu.*": {"queue": "gpu"}},
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_serializer="json",
+    accept_content=["json"],
+    broker_connection_retry_on_startup=True,
+)
+app.autodiscover_tasks(["annotations", "mlworker"])
