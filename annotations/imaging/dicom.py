@@ -39,6 +39,8 @@ from annotations.imaging.fastpaths import native_pixels, rle_pixels
 __all__ = ["decode_dicom", "extract_report_text", "parse_age_years", "read_dicom_meta"]
 
 _IMPLICIT_VR_LE = UID("1.2.840.10008.1.2")
+# (7FE0,0010) Pixel Data, (7FE0,0008) Float Pixel Data, (7FE0,0009) Double Float Pixel Data; LE and BE
+_PIXEL_TAGS = {struct.pack(fmt, 0x7FE0, elem) for fmt in ("<HH", ">HH") for elem in (0x0010, 0x0008, 0x0009)}
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -90,7 +92,8 @@ def _looks_like_dataset(ds: Dataset) -> bool:
     return "SOPClassUID" in ds or "SOPInstanceUID" in ds or "PixelData" in ds
 
 
-def _read_dataset(source: Source, *, stop_before_pixels: bool) -> Dataset:
+def _read_dataset(source: Source, *, stop_before_pixels: bool) -> tuple[Dataset, bool]:
+    """Read a dataset; return it and whether a pixel data element follows where reading stopped."""
     with open_source(source) as fh, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         start = fh.tell()
@@ -128,7 +131,11 @@ def _read_dataset(source: Source, *, stop_before_pixels: bool) -> Dataset:
                 "The DICOM file is truncated: an element declares more bytes than the file holds "
                 "(an interrupted copy or upload). Re-export or re-send the file."
             )
-        return ds
+        pixels_follow = False
+        if stop_before_pixels:
+            # pydicom leaves the stream at the element it stopped before; note whether it is pixels
+            pixels_follow = fh.read(4) in _PIXEL_TAGS
+        return ds, pixels_follow
 
 
 def _not_dicom_message(n: int | None) -> str:
@@ -220,7 +227,7 @@ def _transfer_syntax(ds: Dataset) -> str:
     return "1.2.840.10008.1.2.1" if little else "1.2.840.10008.1.2.2"
 
 
-def _meta_from(ds: Dataset) -> DicomMeta:
+def _meta_from(ds: Dataset, *, pixels_follow: bool = False) -> DicomMeta:
     try:
         slope = _first_float(ds, "RescaleSlope")
         intercept = _first_float(ds, "RescaleIntercept")
@@ -250,7 +257,7 @@ def _meta_from(ds: Dataset) -> DicomMeta:
             samples_per_pixel=_int(ds, "SamplesPerPixel", 1),
             bits_allocated=_int(ds, "BitsAllocated", 0),
             pixel_representation=_int(ds, "PixelRepresentation", 0),
-            has_pixel_data="PixelData" in ds,
+            has_pixel_data="PixelData" in ds or pixels_follow,
         )
     except ImagingError:
         raise
@@ -265,8 +272,8 @@ def read_dicom_meta(source: Source) -> DicomMeta:
 
     ``has_pixel_data`` tells whether a Pixel Data element follows (it is still not read).
     """
-    ds = _read_dataset(source, stop_before_pixels=True)
-    meta = _meta_from(ds)
+    ds, pixels_follow = _read_dataset(source, stop_before_pixels=True)
+    meta = _meta_from(ds, pixels_follow=pixels_follow)
     return meta
 
 
@@ -456,7 +463,7 @@ def decode_dicom(source: Source, *, max_pixels: int) -> DecodedImage:
     Raises NotDicomError, TruncatedFileError, NoPixelDataError, MultiFrameNotSupportedError,
     ImageTooLargeError (before decoding), UnsupportedTransferSyntaxError or UnreadableImageError.
     """
-    ds = _read_dataset(source, stop_before_pixels=False)
+    ds, _ = _read_dataset(source, stop_before_pixels=False)
     meta = _meta_from(ds)
     _check_decodable(ds, meta, max_pixels)
     stored = _stored_pixels(ds, meta)
@@ -532,7 +539,7 @@ def extract_report_text(source: Source) -> str | None:
     Each TEXT item becomes one paragraph, prefixed by its concept name when it has one
     ('Findings: ...'), in document order, separated by blank lines.
     """
-    ds = _read_dataset(source, stop_before_pixels=True)
+    ds, _ = _read_dataset(source, stop_before_pixels=True)
     sop_class = _str(ds, "SOPClassUID")
     if not (sop_class.startswith(_SR_CLASS_PREFIX) or _str(ds, "Modality").upper() == "SR"):
         return None
