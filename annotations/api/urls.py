@@ -1,3 +1,13 @@
 """Routes of the v1 REST API."""
 
-urlpatterns: list = []
+from rest_framework.routers import DefaultRouter
+
+from annotations.api import views
+
+router = DefaultRouter()
+router.register("datasets", views.DatasetViewSet, basename="dataset")
+router.register("studies", views.StudyViewSet, basename="study")
+router.register("images", views.ImageViewSet, basename="image")
+router.register("jobs", views.JobViewSet, basename="job")
+
+urlpatterns = router.urls

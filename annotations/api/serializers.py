@@ -1,0 +1,148 @@
+"""Serializers of the v1 API (output shapes; inputs are validated by small input serializers)."""
+
+from rest_framework import serializers
+
+from annotations.ingest.registry import IMPORTERS
+from annotations.models import Dataset, Finding, Image, Job, Label, Study
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Finding
+        fields = ["id", "key", "name", "order", "is_derived"]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    schema = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    schema_kind = serializers.CharField(source="schema.kind", read_only=True)
+    findings = FindingSerializer(source="schema.findings", many=True, read_only=True)
+    image_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Dataset
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "modality",
+            "schema",
+            "schema_kind",
+            "findings",
+            "readers_per_item",
+            "max_adjudication_rounds",
+            "tie_rule",
+            "show_report_on_first_read",
+            "show_nlp_evidence",
+            "show_model_overlays",
+            "show_similar_cases_on_first_read",
+            "pediatric_age_years",
+            "acquisition_weights",
+            "image_count",
+            "created_at",
+        ]
+
+
+class StudySerializer(serializers.ModelSerializer):
+    patient = serializers.CharField(source="patient.pseudo_id", read_only=True)
+    image_ids = serializers.PrimaryKeyRelatedField(source="images", many=True, read_only=True)
+
+    class Meta:
+        model = Study
+        fields = [
+            "id",
+            "dataset",
+            "patient",
+            "study_instance_uid",
+            "accession_number",
+            "study_date",
+            "modality",
+            "patient_age_years",
+            "image_ids",
+        ]
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    study_instance_uid = serializers.CharField(source="study.study_instance_uid", read_only=True)
+    render_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Image
+        fields = [
+            "id",
+            "dataset",
+            "study",
+            "study_instance_uid",
+            "sop_instance_uid",
+            "source_key",
+            "file_format",
+            "pixel_checksum",
+            "rows",
+            "cols",
+            "bits_stored",
+            "photometric_interpretation",
+            "view_position",
+            "body_part",
+            "window_center",
+            "window_width",
+            "render_url",
+            "thumbnail_url",
+            "created_at",
+        ]
+
+    def get_render_url(self, obj: Image) -> str:
+        return f"/api/v1/images/{obj.pk}/render/"
+
+    def get_thumbnail_url(self, obj: Image) -> str:
+        return f"/api/v1/images/{obj.pk}/thumbnail/"
+
+
+class LabelSerializer(serializers.ModelSerializer):
+    finding = serializers.CharField(source="finding.key", read_only=True)
+
+    class Meta:
+        model = Label
+        fields = [
+            "id",
+            "finding",
+            "source",
+            "source_version",
+            "value",
+            "probability",
+            "evidence",
+            "created_at",
+        ]
+
+
+class JobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "dataset",
+            "status",
+            "params",
+            "total",
+            "done",
+            "summary",
+            "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    importer = serializers.ChoiceField(choices=sorted(IMPORTERS))
+    file = serializers.FileField()
+
+
+class RenderQuerySerializer(serializers.Serializer):
+    wc = serializers.FloatField(required=False, help_text="window centre (modality units)")
+    ww = serializers.FloatField(required=False, min_value=1e-6, help_text="window width")
+    size = serializers.IntegerField(
+        required=False, min_value=8, max_value=4096, help_text="longest side in pixels"
+    )
+    format = serializers.ChoiceField(choices=["png", "webp"], default="png")
+    invert = serializers.BooleanField(default=False)

@@ -1,0 +1,118 @@
+"""Views of the v1 API for datasets, studies, images, imports and jobs. Thin: access selectors and
+services do the work."""
+
+from django.db.models import Count
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotations.api import serializers as s
+from annotations.models import Job, Label, Study
+from annotations.models.choices import Role
+from annotations.selectors.access import access_dataset, access_datasets, access_image, access_images
+from annotations.services.rendering import image_render, image_thumbnail
+from annotations.services.uploads import import_upload
+
+
+class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.DatasetSerializer
+
+    def get_queryset(self):
+        return (
+            access_datasets(self.request.user)
+            .select_related("schema")
+            .prefetch_related("schema__findings")
+            .annotate(image_count=Count("images"))
+            .order_by("id")
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": s.ImportUploadSerializer}, responses={202: s.JobSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="imports", parser_classes=[MultiPartParser, FormParser])
+    def imports(self, request: Request, pk=None) -> Response:
+        """Upload a file (DICOM, zip of DICOMs, zip of a public data set folder, reports CSV) to import.
+
+        The import runs on a worker; poll the returned job for progress and the per-file errors.
+        """
+        dataset = access_dataset(request.user, pk, roles=(Role.ADMIN,))
+        body = s.ImportUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = import_upload(
+            dataset=dataset,
+            importer=body.validated_data["importer"],
+            upload=body.validated_data["file"],
+            user=request.user,
+        )
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class StudyViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.StudySerializer
+
+    def get_queryset(self):
+        qs = Study.objects.filter(dataset__in=access_datasets(self.request.user)).select_related("patient")
+        if dataset := self.request.query_params.get("dataset"):
+            qs = qs.filter(dataset_id=dataset)
+        return qs.prefetch_related("images").order_by("id")
+
+
+class ImageViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.ImageSerializer
+
+    def get_queryset(self):
+        qs = access_images(self.request.user).select_related("study")
+        if dataset := self.request.query_params.get("dataset"):
+            qs = qs.filter(dataset_id=dataset)
+        return qs.order_by("id")
+
+    @extend_schema(
+        parameters=[s.RenderQuerySerializer],
+        responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    @action(detail=True, methods=["get"])
+    def render(self, request: Request, pk=None) -> HttpResponse:
+        """The image rendered from full bit depth at a window (centre/width) and size, as PNG or WebP."""
+        image = access_image(request.user, pk)
+        q = s.RenderQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        data, content_type = image_render(
+            image,
+            center=q.validated_data.get("wc"),
+            width=q.validated_data.get("ww"),
+            size=q.validated_data.get("size"),
+            fmt=q.validated_data["format"],
+            invert=q.validated_data["invert"],
+        )
+        response = HttpResponse(data, content_type=content_type)
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+    @extend_schema(responses={(200, "image/webp"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request: Request, pk=None) -> HttpResponse:
+        image = access_image(request.user, pk)
+        data, content_type = image_thumbnail(image)
+        response = HttpResponse(data, content_type=content_type)
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+    @extend_schema(responses=s.LabelSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def labels(self, request: Request, pk=None) -> Response:
+        """NLP, model and imported labels of the image (reader labels follow the blinding rules)."""
+        image = access_image(request.user, pk)
+        labels = Label.objects.filter(image=image, source__in=["nlp", "model"]).select_related("finding")
+        return Response(s.LabelSerializer(labels.order_by("finding__order", "source"), many=True).data)
+
+
+class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.JobSerializer
+
+    def get_queryset(self):
+        return Job.objects.filter(dataset__in=access_datasets(self.request.user)).order_by("-id")
