@@ -1,0 +1,83 @@
+"""Uploads over REST become import jobs; the import runs in a task (eagerly here, on a real worker in
+tests/integration)."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from annotations.models import Image, Job
+from config.celery import app as celery_app
+from tests.imaging import factory
+
+
+@pytest.fixture
+def eager_celery():
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def test_upload_zip_of_dicoms_imports_with_per_file_errors(
+    admin_client, dataset, eager_celery, django_capture_on_commit_callbacks
+):
+    payload = zip_of({
+        "a.dcm": factory.dicom_bytes(factory.gradient(seed=1)),
+        "b.dcm": factory.dicom_bytes(factory.gradient(seed=2)),
+        "junk.dcm": b"garbage bytes",
+    })
+    with django_capture_on_commit_callbacks(execute=True):
+        r = admin_client.post(
+            f"/api/v1/datasets/{dataset.pk}/imports/",
+            {"importer": "dicom", "file": SimpleUploadedFile("batch.zip", payload)},
+            format="multipart",
+        )
+    assert r.status_code == 202, r.content
+    job = Job.objects.get(pk=r.json()["id"])
+    assert job.status == "succeeded"
+    assert job.summary["created"] == 2 and job.summary["failed"] == 1
+    assert job.errors == [{"file": "batch.zip:junk.dcm", "code": "not_dicom", "message": job.errors[0]["message"]}]
+    assert Image.objects.filter(dataset=dataset).count() == 2
+    body = admin_client.get(f"/api/v1/jobs/{job.pk}/").json()
+    assert body["summary"]["created"] == 2 and body["errors"][0]["code"] == "not_dicom"
+
+
+def test_upload_over_the_size_limit_is_refused_and_stores_nothing(admin_client, dataset, settings):
+    settings.ARBITER_MAX_UPLOAD_BYTES = 1000
+    r = admin_client.post(
+        f"/api/v1/datasets/{dataset.pk}/imports/",
+        {"importer": "dicom", "file": SimpleUploadedFile("big.dcm", b"x" * 5000)},
+        format="multipart",
+    )
+    assert r.status_code == 413
+    assert "limit" in r.json()["error"]["message"]
+    assert Job.objects.count() == 0
+
+
+def test_upload_needs_admin_role_and_a_known_importer(make_user, admin_client, dataset):
+    from rest_framework.test import APIClient
+
+    from annotations.services.datasets import membership_grant
+
+    reader = make_user("reader")
+    membership_grant(dataset=dataset, user=reader, role="radiologist")
+    client = APIClient()
+    client.force_authenticate(reader)
+    f = SimpleUploadedFile("a.dcm", factory.dicom_bytes(factory.gradient(seed=3)))
+    r = client.post(f"/api/v1/datasets/{dataset.pk}/imports/", {"importer": "dicom", "file": f},
+                    format="multipart")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    f.seek(0)
+    r = admin_client.post(f"/api/v1/datasets/{dataset.pk}/imports/", {"importer": "nifti", "file": f},
+                          format="multipart")
+    assert r.status_code == 400 and "importer" in r.json()["error"]["detail"]
+    assert Job.objects.count() == 0
