@@ -48,8 +48,10 @@ def decode_raster(source: Source, *, max_pixels: int) -> DecodedImage:
         try:
             pil = Image.open(fh)
         except Image.DecompressionBombError as exc:
+            pillow_limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
             raise ImageTooLargeError(
-                f"The image's declared size is over Pillow's decompression-bomb limit ({exc}); not decoded."
+                f"The image declares more than {pillow_limit:,} pixels, over the limit of "
+                f"{min(max_pixels, pillow_limit):,} (decompression-bomb guard); it was not decoded."
             ) from exc
         except UnidentifiedImageError as exc:
             raise UnreadableImageError(

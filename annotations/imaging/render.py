@@ -145,9 +145,9 @@ def _reduced(img: DecodedImage, size: int | None) -> DecodedImage:
 
 def _target_size(shape: tuple[int, int], size: int) -> tuple[int, int]:
     rows, cols = shape
-    if rows >= cols:
-        return (max(1, round(cols * size / rows)), size)  # (width, height)
-    return (size, max(1, round(rows * size / cols)))
+    if rows >= cols:  # (width, height), the short side rounded half up
+        return (max(1, int(cols * size / rows + 0.5)), size)
+    return (size, max(1, int(rows * size / cols + 0.5)))
 
 
 def _encode(arr: np.ndarray, fmt: str) -> bytes:

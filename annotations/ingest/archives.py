@@ -276,7 +276,7 @@ def extract_zip(
     max_total_bytes: int,
     max_ratio: float,
     max_member_bytes: int | None = None,
-) -> tuple[list[Path], list[ArchiveError]]:
+) -> tuple[list[Path], list[MemberError]]:
     """Extract the good members under ``dest`` (created if needed); return (written files, errors).
 
     Files are created exclusively (never overwriting, never through an existing link) and their
@@ -285,7 +285,7 @@ def extract_zip(
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
     written: list[Path] = []
-    errors: list[ArchiveError] = []
+    errors: list[MemberError] = []
     member_errors: list[MemberError] = []
     for item in iter_zip_members(
         path,
@@ -315,13 +315,13 @@ def extract_zip(
             errors.append(err)
         except OSError as exc:
             errors.append(
-                ArchiveError(
-                    f"Member {name!r} could not be written ({exc.strerror}).",
+                MemberError(
+                    f"Member {name!r} could not be written ({exc.strerror}); skipped.",
                     code="write_failed",
                     member=name,
                 )
             )
-    return written, errors
+    return written, [*member_errors, *errors]
 
 
 def iter_files(root: Path) -> Iterator[Path]:

@@ -288,7 +288,7 @@ def png_bytes(pixels: np.ndarray, *, mode: str | None = None) -> bytes:
     arr = np.asarray(pixels)
     buf = io.BytesIO()
     if arr.dtype == np.uint16:
-        Image.fromarray(arr, mode="I;16").save(buf, format="PNG")
+        Image.fromarray(arr).save(buf, format="PNG")  # mode I;16
     else:
         Image.fromarray(arr, mode=mode).save(buf, format="PNG")
     return buf.getvalue()
