@@ -1,8 +1,9 @@
 """Routes of the v1 REST API."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import views
+from annotations.api import me_views, views
 
 router = DefaultRouter()
 router.register("datasets", views.DatasetViewSet, basename="dataset")
@@ -10,4 +11,4 @@ router.register("studies", views.StudyViewSet, basename="study")
 router.register("images", views.ImageViewSet, basename="image")
 router.register("jobs", views.JobViewSet, basename="job")
 
-urlpatterns = router.urls
+urlpatterns = [path("me/", me_views.MeView.as_view(), name="me"), *router.urls]
