@@ -10,9 +10,11 @@ The LINEAR window is PS3.3 C.11.2.1.2.1 exactly, with ymin=0, ymax=1:
 LINEAR_EXACT (C.11.2.1.3.2) and SIGMOID (C.11.2.1.3.1) are honoured when the file asks for them.
 The [0, 1] result is quantised to uint8 by round-half-up (floor(255*y + 0.5)).
 
-Speed: all arithmetic is vectorised numpy on float32; thumbnails average the modality values down
-(linear, so no bit depth is lost) to about twice the target size before windowing, so windowing
-touches a few hundred thousand pixels rather than millions; the last resize uses a bilinear filter.
+Speed: all arithmetic is vectorised numpy on float32 (about 1.3 ms for a 1024x1024 window on one
+core); resizing by an exact integer factor is one Pillow C box reduce, any other size a box
+reduce to about twice the target (``reducing_gap``) and then a bilinear filter, so a 256-pixel
+WEBP thumbnail of a 1024x1024 image costs a few ms. Windowing always happens at full resolution
+and full bit depth, before resizing.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ __all__ = [
 ]
 
 _FORMATS = {"png": "PNG", "webp": "WEBP", "jpeg": "JPEG", "jpg": "JPEG"}
+# Pillow first box-reduces by an integer factor while the image stays >= 2x the target, then resamples
+_REDUCING_GAP = 2.0
 
 
 def window_unit(x: np.ndarray, center: float, width: float, function: str = "LINEAR") -> np.ndarray:
@@ -116,33 +120,6 @@ def to_display(
     return _quantise(display_float(img, center=center, width=width, invert=invert))
 
 
-def _box_reduce(pixels: np.ndarray, factor: int) -> np.ndarray:
-    """Average non-overlapping factor x factor blocks (edges: partial blocks averaged by Pillow)."""
-    if factor <= 1:
-        return pixels
-    return np.asarray(Image.fromarray(pixels, mode="F").reduce(factor), dtype=np.float32)
-
-
-def _reduced(img: DecodedImage, size: int | None) -> DecodedImage:
-    """A copy whose pixels are box-averaged so the longest side is still >= 2 * size."""
-    if size is None:
-        return img
-    longest = max(img.pixels.shape)
-    factor = longest // (2 * size)
-    if factor < 2:
-        return img
-    return DecodedImage(
-        pixels=_box_reduce(np.ascontiguousarray(img.pixels, dtype=np.float32), factor),
-        photometric=img.photometric,
-        bits_stored=img.bits_stored,
-        default_window=img.default_window,
-        voi_lut=img.voi_lut,
-        meta=img.meta,
-        voi_function=img.voi_function,
-        source_format=img.source_format,
-    )
-
-
 def _target_size(shape: tuple[int, int], size: int) -> tuple[int, int]:
     rows, cols = shape
     if rows >= cols:  # (width, height), the short side rounded half up
@@ -176,12 +153,19 @@ def render_array(
     """uint8 display array, longest side = ``size`` (aspect kept; upscales if size is larger)."""
     if size is not None and size < 1:
         raise ValueError("size must be a positive number of pixels")
-    small = _reduced(img, size)
-    arr = to_display(small, center=center, width=width, invert=invert)
+    arr = to_display(img, center=center, width=width, invert=invert)
     if size is None or max(arr.shape) == size:
         return arr
-    pil = Image.fromarray(arr, mode="L").resize(_target_size(arr.shape, size), Image.Resampling.BILINEAR)
-    return np.asarray(pil)
+    return np.asarray(_resize(Image.fromarray(arr, mode="L"), _target_size(arr.shape, size)))
+
+
+def _resize(pil: Image.Image, target: tuple[int, int]) -> Image.Image:
+    """Exact integer shrink -> one C box reduce (fastest, anti-aliased); otherwise reduce + bilinear."""
+    width, height = pil.size
+    factor = width // target[0]
+    if factor > 1 and width == target[0] * factor and height == target[1] * factor:
+        return pil.reduce(factor)
+    return pil.resize(target, Image.Resampling.BILINEAR, reducing_gap=_REDUCING_GAP)
 
 
 def render(
@@ -210,8 +194,7 @@ def model_input(img: DecodedImage, *, size: int) -> np.ndarray:
     """
     if size < 1:
         raise ValueError("size must be a positive number of pixels")
-    small = _reduced(img, size)
-    unit = display_float(small)
+    unit = display_float(img)
     pil = Image.fromarray(np.ascontiguousarray(unit, dtype=np.float32), mode="F")
-    out = np.asarray(pil.resize((size, size), Image.Resampling.BILINEAR), dtype=np.float32)
+    out = np.asarray(_resize(pil, (size, size)), dtype=np.float32)
     return np.clip(out, 0.0, 1.0)

@@ -1,0 +1,1 @@
+"""Ingest benchmark: DICOM/PNG decode + thumbnail through annotations.imaging vs plain pydicom/Pillow."""
