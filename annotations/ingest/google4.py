@@ -27,6 +27,8 @@ VALUES = {
     "0": LabelValue.NEGATIVE,
     "TRUE": LabelValue.POSITIVE,
     "FALSE": LabelValue.NEGATIVE,
+    # Individual readers could hedge: an uncertain read.
+    "HEDGE": LabelValue.UNCERTAIN,
 }
 
 
@@ -54,7 +56,7 @@ def _values(row: dict[str, str], finding_cols: dict[str, str]) -> dict[str, str]
     for finding, col in finding_cols.items():
         cell = row[col].upper()
         if cell not in VALUES:
-            raise ValueError(f"{col} = {row[col]!r} is not YES or NO")
+            raise ValueError(f"{col} = {row[col]!r} is not YES, NO or HEDGE")
         out[finding] = VALUES[cell]
     return out
 

@@ -27,4 +27,5 @@ class Command(BaseCommand):
         }
         config = CohortConfig(seed=opts["seed"], **{k: v for k, v in overrides.items() if v is not None})
         manifest = generate_cohort(opts["out"], config)
-        self.stdout.write(f"synthetic cohort (seed {config.seed}) written to {opts['out']}: {manifest}")
+        counts = ", ".join(f"{k} {v}" for k, v in manifest.counts.items())
+        self.stdout.write(f"synthetic cohort (seed {config.seed}) written to {opts['out']}: {counts}")
