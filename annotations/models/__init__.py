@@ -7,6 +7,7 @@ from annotations.models.exports import LabelSetSnapshot
 from annotations.models.jobs import Job
 from annotations.models.labels import Label, LabelProvenance
 from annotations.models.learning import ModelVersion, Prediction, RankingScore, TrainingRun
+from annotations.models.pacs import PacsSource, PacsStudySync
 from annotations.models.qc import QCFlag
 from annotations.models.reading import AdjudicationCase, Read, ReadLabel, WorkItem
 from annotations.models.schemas import Finding, LabelSchema
@@ -24,6 +25,8 @@ __all__ = [
     "LabelSchema",
     "LabelSetSnapshot",
     "ModelVersion",
+    "PacsSource",
+    "PacsStudySync",
     "Patient",
     "Prediction",
     "QCFlag",
