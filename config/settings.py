@@ -168,5 +168,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"PyRuSH": {"level": "WARNING"}, "medspacy": {"level": "WARNING"}},
+    "loggers": {
+        "PyRuSH": {"level": "WARNING"},
+        "medspacy": {"level": "WARNING"},
+        "openjpeg": {"level": "WARNING"},
+    },
 }
