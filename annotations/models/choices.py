@@ -108,6 +108,7 @@ class WorkState(models.TextChoices):
     AWAITING_ADJUDICATOR = "awaiting_adjudicator", "Waiting for the adjudicator"
     DONE = "done", "Final"
     QC_HOLD = "qc_hold", "Held for QC"
+    EXCLUDED = "excluded", "Excluded (QC problem confirmed)"
 
 
 class ReadStatus(models.TextChoices):
