@@ -9,11 +9,14 @@ before any pixel is decoded.
 
 from __future__ import annotations
 
+import functools
+import logging
 import struct
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ParamSpec, TypeVar
 
 import numpy as np
 import pydicom
@@ -41,6 +44,51 @@ __all__ = ["decode_dicom", "extract_report_text", "parse_age_years", "read_dicom
 _IMPLICIT_VR_LE = UID("1.2.840.10008.1.2")
 # (7FE0,0010) Pixel Data, (7FE0,0008) Float Pixel Data, (7FE0,0009) Double Float Pixel Data; LE and BE
 _PIXEL_TAGS = {struct.pack(fmt, 0x7FE0, elem) for fmt in ("<HH", ">HH") for elem in (0x0010, 0x0008, 0x0009)}
+
+
+# ------------------------------------------------------------------------------------ quiet pydicom
+# pydicom reports odd values as warnings that quote the value (which may be patient data) and also
+# logs them. Inside our calls both are silenced: warnings by catch_warnings, log records below ERROR
+# by a filter that only acts in a thread currently inside one of our calls.
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_state = threading.local()
+
+
+class _QuietFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not getattr(_state, "depth", 0)
+
+
+logging.getLogger("pydicom").addFilter(_QuietFilter())
+
+
+def _public(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Quiet pydicom, and turn any unexpected exception from malformed input into UnreadableImageError.
+
+    Fuzzing showed pydicom raising AttributeError/ValueError/TypeError/KeyError... on damaged
+    headers; callers must only ever see ImagingError (MemoryError and the like still propagate).
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        _state.depth = getattr(_state, "depth", 0) + 1
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return fn(*args, **kwargs)
+        except ImagingError:
+            raise
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:
+            raise UnreadableImageError(
+                f"The DICOM file is damaged or malformed ({type(exc).__name__}); it could not be read."
+            ) from exc
+        finally:
+            _state.depth -= 1
+
+    return wrapper
 
 
 # ----------------------------------------------------------------------------------------- reading
@@ -267,6 +315,7 @@ def _meta_from(ds: Dataset, *, pixels_follow: bool = False) -> DicomMeta:
         ) from exc
 
 
+@_public
 def read_dicom_meta(source: Source) -> DicomMeta:
     """Read header metadata only (stops before Pixel Data: fast, no pixel memory).
 
@@ -300,7 +349,8 @@ def _check_decodable(ds: Dataset, meta: DicomMeta, max_pixels: int) -> None:
         )
     if meta.rows <= 0 or meta.cols <= 0:
         raise UnreadableImageError(
-            f"The DICOM header declares an empty image ({meta.rows} x {meta.cols}); the file is damaged."
+            f"The DICOM header lacks a usable image size (Rows {meta.rows}, Columns {meta.cols}); "
+            "the file is damaged or incomplete."
         )
     n_pixels = meta.rows * meta.cols * meta.number_of_frames
     if n_pixels > max_pixels:
@@ -313,7 +363,17 @@ def _check_decodable(ds: Dataset, meta: DicomMeta, max_pixels: int) -> None:
         raise UnreadableImageError(
             f"Samples per Pixel is {meta.samples_per_pixel}; only 1 (greyscale) or 3 (colour) are supported."
         )
+    if meta.bits_allocated not in (1, 8, 16, 32, 64) or not 0 < meta.bits_stored <= meta.bits_allocated:
+        raise UnreadableImageError(
+            f"The DICOM header has no usable pixel layout (Bits Allocated {meta.bits_allocated}, "
+            f"Bits Stored {meta.bits_stored}); the file is damaged or incomplete."
+        )
     ts = UID(meta.transfer_syntax_uid)
+    if not ts.is_transfer_syntax:
+        raise UnsupportedTransferSyntaxError(
+            f"The file declares {meta.transfer_syntax_uid!r} as its transfer syntax, which is not a known "
+            "DICOM transfer syntax; re-export the image."
+        )
     if ts.is_compressed or ts.is_encapsulated:
         try:
             decoder = get_decoder(ts)
@@ -333,7 +393,17 @@ def _pydicom_pixels(ds: Dataset) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ds.pixel_array
-    except (ValueError, RuntimeError, EOFError, struct.error, OSError, KeyError, IndexError) as exc:
+    except (
+        ValueError,
+        RuntimeError,
+        EOFError,
+        struct.error,
+        OSError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        TypeError,
+    ) as exc:
         text = str(exc).lower()
         if ("expected" in text and ("length" in text or "bytes" in text)) or "end of" in text:
             raise TruncatedFileError(
@@ -353,7 +423,8 @@ def _stored_pixels(ds: Dataset, meta: DicomMeta) -> np.ndarray:
     ts = UID(meta.transfer_syntax_uid)
     if not ts.is_encapsulated:
         expected = meta.rows * meta.cols * meta.samples_per_pixel * max(meta.bits_allocated, 1) // 8
-        if meta.bits_allocated >= 8 and len(ds.PixelData) < expected:
+        # greyscale only: YBR_FULL_422 and friends are legitimately shorter; pydicom checks those
+        if meta.samples_per_pixel == 1 and meta.bits_allocated >= 8 and len(ds.PixelData) < expected:
             raise TruncatedFileError(
                 f"The pixel data holds {len(ds.PixelData):,} bytes but the header declares "
                 f"{meta.rows} x {meta.cols} at {meta.bits_allocated} bits ({expected:,} bytes); the file "
@@ -457,6 +528,7 @@ def window_from_range(lo: float, hi: float) -> tuple[float, float]:
     return (float(lo) + width / 2.0, width)
 
 
+@_public
 def decode_dicom(source: Source, *, max_pixels: int) -> DecodedImage:
     """Decode a single-frame DICOM image into modality values (float32, not inverted) plus VOI info.
 
@@ -533,6 +605,7 @@ def _iter_text_items(items: Any, heading: str = "") -> Iterator[tuple[str, str]]
             yield from _iter_text_items(item.ContentSequence, name or heading)
 
 
+@_public
 def extract_report_text(source: Source) -> str | None:
     """Text of a Basic/Enhanced/Comprehensive SR's TEXT content items, or None if not an SR / no text.
 

@@ -57,8 +57,10 @@ def decode_raster(source: Source, *, max_pixels: int) -> DecodedImage:
             raise UnreadableImageError(
                 "Not a readable PNG/JPEG image (unrecognised or damaged header)."
             ) from exc
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise UnreadableImageError(f"The image header could not be read ({exc}).") from exc
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as exc:  # OSError, ValueError, SyntaxError, struct.error... on damaged headers
+            raise UnreadableImageError(f"The image header could not be read ({type(exc).__name__}).") from exc
         try:
             width, height = pil.size
             if width <= 0 or height <= 0:
