@@ -7,6 +7,7 @@ benchmark checks one RLE file against pydicom's decoder before timing anything.
 
 from __future__ import annotations
 
+import json
 import struct
 from pathlib import Path
 
@@ -134,7 +135,16 @@ def write_png(path: Path, pixels: np.ndarray) -> None:
 
 
 def generate(root: Path, *, n: int, size: int, seed: int, rle_share: float) -> dict[str, list[Path]]:
+    """Write the files under ``root``; reuse them if ``root`` holds a set made with the same settings."""
     root.mkdir(parents=True, exist_ok=True)
+    manifest = root / "manifest.json"
+    params = {"n": n, "size": size, "seed": seed, "rle_share": rle_share, "version": 1}
+    if manifest.exists():
+        saved = json.loads(manifest.read_text())
+        if saved.get("params") == params and all(
+            (root / f).exists() for g in saved["files"].values() for f in g
+        ):
+            return {g: [root / f for f in names] for g, names in saved["files"].items()}
     gen = Generator(size, seed)
     out: dict[str, list[Path]] = {"dicom_native": [], "dicom_rle": [], "png": []}
     n_rle = round(n * rle_share)
@@ -147,4 +157,6 @@ def generate(root: Path, *, n: int, size: int, seed: int, rle_share: float) -> d
         png = root / f"img{i:05d}.png"
         write_png(png, px)
         out["png"].append(png)
+    files = {g: [p.name for p in paths] for g, paths in out.items()}
+    manifest.write_text(json.dumps({"params": params, "files": files}))
     return out

@@ -68,7 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="timed rounds per method; best counts")
     ap.add_argument("--thumb", type=int, default=256, help="thumbnail longest side (default 256)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--workdir", type=Path, default=None, help="where to write files (default: a temp dir)")
+    ap.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep the generated files here and reuse them on the next run (default: a temp dir)",
+    )
     args = ap.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-")) if args.workdir is None else args.workdir
@@ -112,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  python {platform.python_version()}, pydicom {pydicom.__version__}, "
             f"Pillow {Image.__version__}, numpy {np.__version__}, {os.cpu_count()} CPUs visible, "
-            f"1 process; data generated in {gen_s:.1f} s"
+            f"1 process; data ready in {gen_s:.1f} s"
         )
         ratios = {}
         groups = [("DICOM, all", dicoms)]
