@@ -1,8 +1,10 @@
 """URL map: the REST API under /api/v1/, its OpenAPI schema and docs, the admin and the web UI."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from config.spa import spa_shell
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -11,4 +13,6 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("annotations.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    # The web UI (keep last): every other path loads the single-page app, which routes on the client.
+    re_path(r"^(?!api/|admin/|accounts/|static/|media/).*$", spa_shell, name="spa"),
 ]

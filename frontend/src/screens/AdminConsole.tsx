@@ -1,0 +1,212 @@
+/**
+ * The admin console: datasets and their reading policy, import and NLP jobs with progress, uploads,
+ * and (as their APIs land) training runs, the model registry, agreement and label-set snapshots.
+ * Only admins reach it: the nav hides it from others and the server refuses their requests anyway.
+ */
+import { useState, type FormEvent } from 'react'
+import { api, request, unwrap, type Schemas } from '../api/client'
+import type { Dataset, Job } from '../api/types'
+import { Link, navigate } from '../app/router'
+import { isAdminAnywhere, isAdminOn, useMe } from '../app/session'
+import { useAsync, useInterval } from '../app/useAsync'
+import { OptionalSections } from './console/OptionalSections'
+
+export function AdminConsole({ dataset, section }: { dataset: number | null; section: string | null }) {
+  const me = useMe()
+  const datasets = useAsync(async () => unwrap(await api.GET('/api/v1/datasets/', {})).results, [])
+  if (!isAdminAnywhere(me)) {
+    return (
+      <section className="panel">
+        <h1>Not available</h1>
+        <p>The admin console is for dataset admins.</p>
+      </section>
+    )
+  }
+  const mine = (datasets.data ?? []).filter((d) => isAdminOn(me, d.id))
+  const current = mine.find((d) => d.id === dataset) ?? mine[0]
+  return (
+    <div className="console" data-testid="admin-console">
+      <nav className="console-nav" aria-label="Datasets you administer">
+        <h1 className="h2">Admin console</h1>
+        {datasets.loading && !datasets.data && <p className="loading">Loading…</p>}
+        <ul>
+          {mine.map((d) => (
+            <li key={d.id}>
+              <Link href={`/console/${d.id}`} aria-current={current?.id === d.id ? 'page' : undefined}>
+                {d.name}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {current ? (
+        <div className="console-main">
+          <PolicyPanel dataset={current} />
+          <JobsPanel dataset={current} />
+          <UploadPanel dataset={current} />
+          <OptionalSections dataset={current} section={section} />
+        </div>
+      ) : (
+        datasets.data && <p>You administer no dataset.</p>
+      )}
+    </div>
+  )
+}
+
+function PolicyPanel({ dataset: d }: { dataset: Dataset }) {
+  const rows: Array<[string, string]> = [
+    ['Schema', `${d.schema} (${d.schema_kind}, ${d.findings.length} findings)`],
+    ['Readers per item', String(d.readers_per_item)],
+    ['Adjudication rounds (limit)', String(d.max_adjudication_rounds)],
+    ['After the limit', d.tie_rule === 'adjudicator' ? 'an adjudicator decides' : 'majority vote'],
+    ['Report on the first read', d.show_report_on_first_read ? 'shown' : 'hidden'],
+    ['NLP evidence', d.show_nlp_evidence ? 'highlighted' : 'hidden'],
+    ['Model overlays', d.show_model_overlays ? 'offered' : 'hidden'],
+    ['Pediatric below (years)', String(d.pediatric_age_years)],
+  ]
+  return (
+    <section className="panel" aria-labelledby="policy-h">
+      <h2 id="policy-h">
+        {d.name} <span className="muted">· {d.image_count} images</span>
+      </h2>
+      <h3>Reading policy</h3>
+      <dl className="facts two">
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+      <p className="actions">
+        <button type="button" className="button" onClick={() => navigate(`/qc/${d.id}`)}>
+          Open the QC grid
+        </button>
+      </p>
+    </section>
+  )
+}
+
+export function Progress({ done, total, label }: { done: number; total: number; label: string }) {
+  const pct = total > 0 ? Math.min(100, Math.round((100 * done) / total)) : 0
+  return (
+    <div className="progress-wrap">
+      <progress max={total > 0 ? total : undefined} value={total > 0 ? done : undefined} aria-label={label} />
+      <span className="muted">{total > 0 ? `${done} / ${total} (${pct}%)` : `${done}`}</span>
+    </div>
+  )
+}
+
+function JobsPanel({ dataset }: { dataset: Dataset }) {
+  const jobs = useAsync(
+    async () => unwrap(await api.GET('/api/v1/jobs/', {})).results.filter((j) => j.dataset === dataset.id),
+    [dataset.id],
+  )
+  const active = (jobs.data ?? []).some((j) => j.status === 'queued' || j.status === 'running')
+  useInterval(jobs.reload, 1500, active)
+  return (
+    <section className="panel" aria-labelledby="jobs-h">
+      <h3 id="jobs-h">Import and NLP jobs</h3>
+      {jobs.error && <p role="alert">{jobs.error}</p>}
+      {jobs.data && jobs.data.length === 0 && <p className="muted">No jobs yet.</p>}
+      {jobs.data && jobs.data.length > 0 && (
+        <table className="jobs" data-testid="jobs-table">
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Status</th>
+              <th scope="col">Progress</th>
+              <th scope="col">Summary</th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.data.map((j) => (
+              <JobRow key={j.id} job={j} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+function summaryText(job: Job): string {
+  const s = job.summary as Record<string, unknown> | null | undefined
+  const parts = s && typeof s === 'object' ? Object.entries(s).map(([k, v]) => `${k} ${String(v)}`) : []
+  const errors = Array.isArray(job.errors) ? job.errors.length : 0
+  if (errors) parts.push(`${errors} errors`)
+  return parts.join(' · ')
+}
+
+function JobRow({ job }: { job: Job }) {
+  return (
+    <tr data-testid={`job-${job.id}`}>
+      <td>#{job.id}</td>
+      <td>{job.kind}</td>
+      <td className={`status-${job.status}`}>{job.status}</td>
+      <td>
+        <Progress done={job.done ?? 0} total={job.total ?? 0} label={`Progress of job ${job.id}`} />
+      </td>
+      <td className="muted">{summaryText(job)}</td>
+    </tr>
+  )
+}
+
+const IMPORTERS: Record<Schemas['ImporterEnum'], string> = {
+  dicom: 'DICOM file, folder zip or DICOM SR',
+  chestxray14: 'ChestX-ray14 (NIH) zip',
+  chexpert: 'CheXpert zip',
+  google4: 'Google NIH expert labels (4 findings) CSV',
+  kermany: 'Kermany OCT / pediatric CXR zip',
+  reports: 'Reports CSV',
+}
+
+function UploadPanel({ dataset }: { dataset: Dataset }) {
+  const [importer, setImporter] = useState<Schemas['ImporterEnum']>('dicom')
+  const [file, setFile] = useState<File | null>(null)
+  const [busy, setBusy] = useState(false)
+  const [message, setMessage] = useState<string | null>(null)
+  const submit = async (e: FormEvent) => {
+    e.preventDefault()
+    if (!file) return
+    setBusy(true)
+    setMessage(null)
+    const body = new FormData()
+    body.set('importer', importer)
+    body.set('file', file)
+    try {
+      const job = await request<Job>('POST', `/api/v1/datasets/${dataset.id}/imports/`, body)
+      setMessage(`Import job #${job.id} queued; its progress shows above.`)
+    } catch (err) {
+      setMessage(err instanceof Error ? err.message : String(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <section className="panel" aria-labelledby="upload-h">
+      <h3 id="upload-h">Import data</h3>
+      <form className="upload" onSubmit={submit}>
+        <label>
+          Importer
+          <select value={importer} onChange={(e) => setImporter(e.target.value as Schemas['ImporterEnum'])}>
+            {Object.entries(IMPORTERS).map(([k, v]) => (
+              <option key={k} value={k}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          File
+          <input type="file" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        </label>
+        <button type="submit" className="button primary" disabled={!file || busy}>
+          {busy ? 'Uploading…' : 'Upload and import'}
+        </button>
+      </form>
+      {message && <p role="status">{message}</p>}
+    </section>
+  )
+}

@@ -1,0 +1,65 @@
+/** One image in the viewer, with the other images of its study and its NLP and model labels. */
+import { useRef } from 'react'
+import { api, itemsOf, unwrap } from '../api/client'
+import type { ImageInfo } from '../api/types'
+import { keyInput, resolveKey } from '../app/hotkeys'
+import { navigate } from '../app/router'
+import { useAsync } from '../app/useAsync'
+import { useKeys } from '../app/useKeys'
+import { LabelTable } from '../reading/LabelTable'
+import { StudyStrip } from '../viewer/StudyStrip'
+import { Viewer, type ViewerHandle } from '../viewer/Viewer'
+
+export function ImageScreen({ imageId }: { imageId: number }) {
+  const image = useAsync(
+    async () => unwrap(await api.GET('/api/v1/images/{id}/', { params: { path: { id: imageId } } })),
+    [imageId],
+  )
+  const study = useAsync(async () => {
+    if (!image.data) return undefined
+    return unwrap(await api.GET('/api/v1/studies/{id}/', { params: { path: { id: image.data.study } } }))
+  }, [image.data?.study])
+  const labels = useAsync(
+    async () => itemsOf(unwrap(await api.GET('/api/v1/images/{id}/labels/', { params: { path: { id: imageId } } }))),
+    [imageId],
+  )
+  const viewer = useRef<ViewerHandle>(null)
+  const ids = study.data?.image_ids ?? []
+  useKeys((e) => {
+    const a = resolveKey('viewer', keyInput(e))
+    if (!a) return false
+    if (a.type === 'next-image' || a.type === 'prev-image') {
+      const i = ids.indexOf(imageId)
+      const j = i + (a.type === 'next-image' ? 1 : -1)
+      if (i >= 0 && j >= 0 && j < ids.length) navigate(`/images/${ids[j]}`, true)
+      return true
+    }
+    return viewer.current?.apply(a) ?? false
+  })
+  if (image.error) return <p role="alert">{image.error}</p>
+  if (!image.data) return <p className="loading">Loading image…</p>
+  const img: ImageInfo = image.data
+  return (
+    <div className="workspace">
+      <div className="workspace-main">
+        <Viewer ref={viewer} image={img} />
+        <StudyStrip imageIds={ids} current={imageId} onPick={(id) => navigate(`/images/${id}`, true)} />
+      </div>
+      <aside className="workspace-side" aria-label="Image details">
+        <h1 className="h2">Image {img.id}</h1>
+        <dl className="facts">
+          <dt>Study</dt>
+          <dd>{img.study_instance_uid}</dd>
+          <dt>Source</dt>
+          <dd>{img.source_key || img.file_format}</dd>
+          <dt>View / body part</dt>
+          <dd>
+            {img.view_position || '—'} / {img.body_part || '—'}
+          </dd>
+        </dl>
+        <h2 className="h3">Labels from the report and the models</h2>
+        {labels.data ? <LabelTable labels={labels.data} /> : <p className="loading">Loading labels…</p>}
+      </aside>
+    </div>
+  )
+}

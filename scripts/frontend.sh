@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The web UI's build and test steps (frontend/). Quiet and idempotent: each step is skipped when
+# its inputs have not changed since the last run (hash stamps in frontend/.cache/).
+#
+#   scripts/frontend.sh build       npm ci (when package-lock.json changed), the API client generated
+#                                   from the OpenAPI schema (manage.py spectacular + openapi-typescript),
+#                                   type check, vite build into frontend/dist/ (served by Django)
+#   scripts/frontend.sh test-setup  build, plus Debian's chromium for the browser tests (never a
+#                                   browser download; playwright-core drives /usr/bin/chromium)
+#   scripts/frontend.sh unit        the Vitest unit tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+FE=$ROOT/frontend
+CACHE=$FE/.cache
+PY=$ROOT/.venv/bin/python
+mkdir -p "$CACHE"
+
+say() { echo "==> frontend: $*"; }
+hash_of() { sha256sum | cut -d' ' -f1; }
+stamp_ok() { [ "$(cat "$CACHE/$1.stamp" 2>/dev/null)" = "$2" ]; }
+stamp_set() { echo "$2" > "$CACHE/$1.stamp"; }
+
+need_node() {
+  command -v npm >/dev/null || { echo "frontend: Node.js 20+ and npm are needed to build the web UI" >&2; exit 1; }
+}
+
+deps() {
+  need_node
+  local want
+  want=$( (cat "$FE/package-lock.json"; node --version) | hash_of)
+  if [ ! -d "$FE/node_modules" ] || ! stamp_ok deps "$want"; then
+    say "installing npm packages (npm ci)"
+    (cd "$FE" && npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>"$CACHE/npm-ci.log") \
+      || { cat "$CACHE/npm-ci.log" >&2; exit 1; }
+    stamp_set deps "$want"
+  fi
+}
+
+schema() {
+  # The schema depends on the Django code; regenerate it only when that code changed.
+  local want
+  want=$(find "$ROOT/annotations" "$ROOT/config" "$ROOT/mlworker" -name '*.py' -not -path '*/migrations/*' \
+           -print0 2>/dev/null | sort -z | xargs -0 cat | hash_of)
+  if [ ! -f "$CACHE/openapi.yml" ] || [ ! -f "$FE/src/api/schema.d.ts" ] || ! stamp_ok schema "$want"; then
+    say "generating the API client from the OpenAPI schema"
+    "$PY" "$ROOT/manage.py" spectacular --file "$CACHE/openapi.yml" --validate >"$CACHE/spectacular.log" 2>&1 \
+      || { cat "$CACHE/spectacular.log" >&2; exit 1; }
+    (cd "$FE" && npx --no-install openapi-typescript "$CACHE/openapi.yml" -o src/api/schema.d.ts \
+       >"$CACHE/openapi-typescript.log" 2>&1) || { cat "$CACHE/openapi-typescript.log" >&2; exit 1; }
+    stamp_set schema "$want"
+  fi
+}
+
+build() {
+  deps
+  schema
+  local want
+  want=$( (cd "$FE" && find src index.html vite.config.ts tsconfig.json package-lock.json -type f -print0 \
+             | sort -z | xargs -0 sha256sum) | hash_of)
+  if [ ! -f "$FE/dist/index.html" ] || ! stamp_ok build "$want"; then
+    say "type-checking and building the web UI"
+    (cd "$FE" && npx --no-install tsc --noEmit >"$CACHE/build.log" 2>&1 \
+       && npx --no-install vite build --logLevel warn >>"$CACHE/build.log" 2>&1) \
+      || { cat "$CACHE/build.log" >&2; exit 1; }
+    stamp_set build "$want"
+  fi
+}
+
+chromium() {
+  if command -v chromium >/dev/null; then return; fi
+  if [ "$(id -u)" != 0 ]; then
+    echo "frontend: Debian's chromium is not installed and this is not root; browser tests will skip" >&2
+    return
+  fi
+  say "installing Debian's chromium for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) \
+    >"$CACHE/apt.log" 2>&1 || { cat "$CACHE/apt.log" >&2; exit 1; }
+}
+
+unit() {
+  deps
+  cd "$FE" && exec npx --no-install vitest run --reporter=dot "$@"
+}
+
+(
+  # One build at a time (the run script and the test script may both ask for one).
+  exec 9>"$CACHE/lock"
+  flock 9
+  case "${1:-build}" in
+    build) build ;;
+    test-setup) build; chromium ;;
+    unit) shift; unit "$@" ;;
+    *) echo "usage: scripts/frontend.sh build|test-setup|unit" >&2; exit 2 ;;
+  esac
+) 

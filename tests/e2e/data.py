@@ -1,0 +1,40 @@
+"""Test data for the browser tests, made with the platform's own services."""
+
+from pathlib import Path
+
+from annotations.ingest.dicom import import_dicom
+from annotations.models import Dataset, Image
+from annotations.services.datasets import dataset_get_or_create, membership_grant
+from tests.imaging import factory
+
+
+def cxr_dataset(slug: str = "cxr-e2e", **policy) -> Dataset:
+    dataset, _ = dataset_get_or_create(
+        slug=slug, name="Chest X-rays (e2e)", modality="CXR", schema_key="chestxray14", **policy
+    )
+    return dataset
+
+
+def import_images(
+    dataset: Dataset, folder: Path, n: int = 3, *, per_study: int = 1, size: int = 256
+) -> list[Image]:
+    """`n` 12-bit CR-like DICOMs (window 2048/4096), `per_study` images per study."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        study = f"1.2.826.0.1.3680043.8.498.77.{i // per_study + 1}"
+        data = factory.dicom_bytes(
+            factory.gradient(rows=size, cols=size, seed=100 + i),
+            study_instance_uid=study,
+            patient_id=f"E2E{i // per_study}",
+            sop_instance_uid=f"{study}.{i + 1}",
+            window=(2048, 4096),
+        )
+        (folder / f"{i}.dcm").write_bytes(data)
+    import_dicom(dataset, [folder])
+    return list(Image.objects.filter(dataset=dataset).order_by("id"))
+
+
+def user_with_role(make_user, dataset: Dataset, username: str, role: str):
+    user = make_user(username)
+    membership_grant(dataset=dataset, user=user, role=role)
+    return user
