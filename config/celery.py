@@ -25,3 +25,12 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
 )
 app.autodiscover_tasks(["annotations", "mlworker"])
+
+# Periodic work (`celery -A config beat`): import what is new on every enabled PACS source.
+app.conf.beat_schedule = {
+    **(app.conf.beat_schedule or {}),
+    "pacs-sync-all": {
+        "task": "annotations.pacs_tasks.pacs_sync_all",
+        "schedule": float(os.environ.get("ARBITER_PACS_SYNC_SECONDS", "900")),
+    },
+}

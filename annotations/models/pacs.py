@@ -49,5 +49,7 @@ class PacsStudySync(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["source", "study_instance_uid"], name="pacsstudysync_unique_study")
+            models.UniqueConstraint(
+                fields=["source", "study_instance_uid"], name="pacsstudysync_unique_study"
+            )
         ]

@@ -1,0 +1,9 @@
+"""A free TCP port on 127.0.0.1 for a server a test starts itself."""
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
