@@ -21,6 +21,8 @@ fi
 if [ -z "${ARBITER_TEST_REDIS_URL:-}" ] && [ "$(probe 127.0.0.1 6379)" = up ]; then
   export ARBITER_TEST_REDIS_URL="redis://127.0.0.1:6379/15"
 fi
+# Tasks published by the tests and consumed by the test worker go through that Redis.
+[ -n "${ARBITER_TEST_REDIS_URL:-}" ] && export CELERY_BROKER_URL="$ARBITER_TEST_REDIS_URL"
 if [ "${CI:-}" = true ]; then
   [[ "${DATABASE_URL:-}" == postgres* ]] || { echo "CI: PostgreSQL on 127.0.0.1:5432 is required" >&2; exit 1; }
   [ -n "${ARBITER_TEST_REDIS_URL:-}" ] || { echo "CI: Redis on 127.0.0.1:6379 is required" >&2; exit 1; }

@@ -9,10 +9,10 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
-from tests.support.services import redis_url
 
 
 @dataclass
@@ -47,17 +47,9 @@ def start_worker(*, queues: str = "default,gpu", concurrency: int = 1) -> Worker
     var_dir = Path(tempfile.mkdtemp(prefix="arbiter-worker-"))
     media_root = var_dir / "media"
     media_root.mkdir()
-    if redis_url():
-        broker = redis_url()
-        transport: dict = {"visibility_timeout": 30}
-    else:
-        broker = "filesystem://"
-        (var_dir / "broker" / "queue").mkdir(parents=True)
-        transport = {
-            "data_folder_in": str(var_dir / "broker" / "queue"),
-            "data_folder_out": str(var_dir / "broker" / "queue"),
-            "store_processed": False,
-        }
+    # The worker uses the broker this process publishes to (settings: Redis in CI, else the
+    # filesystem transport in this run's var dir).
+    broker = settings.CELERY_BROKER_URL
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
@@ -67,14 +59,11 @@ def start_worker(*, queues: str = "default,gpu", concurrency: int = 1) -> Worker
         "MEDIA_ROOT": str(media_root),
         "CELERY_TASK_ALWAYS_EAGER": "false",
     }
-    if broker == "filesystem://":
-        env["ARBITER_BROKER_DIR"] = str(var_dir / "broker")
-    # The test process publishes to the same broker.
-    celery_app.conf.update(broker_url=broker, broker_transport_options=transport, task_always_eager=False)
-    if redis_url():
-        import redis
-
-        redis.Redis.from_url(broker).flushdb()
+    if broker.startswith("filesystem"):
+        env["ARBITER_BROKER_DIR"] = str(
+            Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]).parent
+        )
+    celery_app.control.purge()
     log_path = var_dir / "worker.log"
     proc = subprocess.Popen(
         [
