@@ -1,9 +1,310 @@
-/** Reading and adjudication (filled in as the reading API lands). */
-export function ReadingScreen({ dataset, mode }: { dataset: number; mode: 'read' | 'adjudicate' }) {
+/**
+ * Reading and adjudication: the image (with the study's other images), the report with NLP evidence,
+ * one row per finding on hotkeys, submit on Enter. The next task is fetched and its first render
+ * decoded while the reader works, so after a submit the next image paints at once. The reader's own
+ * time on the item (visible time only) goes with the submission. In adjudication the other readers'
+ * anonymised values and comments show per finding, disagreements marked.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
+import { api, unwrap } from '../api/client'
+import type { Dataset } from '../api/types'
+import { HOTKEY_HELP, keyInput, resolveKey } from '../app/hotkeys'
+import { Link } from '../app/router'
+import { useAsync } from '../app/useAsync'
+import { useKeys } from '../app/useKeys'
+import {
+  allUnsetAbsent,
+  disagreements,
+  missing,
+  moveRow,
+  nextUnanswered,
+  questionsOf,
+  setComment,
+  setValue,
+  type Answers,
+} from '../reading/answers'
+import { spansFromLabels } from '../reading/evidence'
+import { FindingPanel, type Hints } from '../reading/FindingPanel'
+import { ReportPanel } from '../reading/ReportPanel'
+import { nextTask, submitTask, type Task } from '../reading/source'
+import { useReaderClock } from '../reading/useReaderClock'
+import { preload } from '../viewer/preload'
+import { StudyStrip } from '../viewer/StudyStrip'
+import { Viewer, viewUrl, type ViewerHandle } from '../viewer/Viewer'
+import { markSubmitStart, recordPaint } from '../reading/metrics'
+
+export function ReadingScreen({ dataset: datasetId, mode }: { dataset: number; mode: 'read' | 'adjudicate' }) {
+  const ds = useAsync(
+    async () => unwrap(await api.GET('/api/v1/datasets/{id}/', { params: { path: { id: datasetId } } })),
+    [datasetId],
+  )
+  if (ds.error) return <p role="alert" className="page-error">{ds.error}</p>
+  if (!ds.data) return <p className="loading">Loading…</p>
+  return <Reader dataset={ds.data} mode={mode} />
+}
+
+/** Fetches a task and decodes its first render so that showing it is a paint. */
+async function fetchAndWarm(dataset: Dataset, mode: 'read' | 'adjudicate'): Promise<Task | null> {
+  const t = await nextTask(dataset, mode)
+  if (t) await preload(viewUrl(t.image, null, false)).catch(() => undefined)
+  return t
+}
+
+function Reader({ dataset, mode }: { dataset: Dataset; mode: 'read' | 'adjudicate' }) {
+  const [task, setTask] = useState<Task | null | undefined>(undefined)
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const upcoming = useRef<Promise<Task | null> | null>(null)
+  const [imageId, setImageId] = useState<number | null>(null)
+
+  const load = useCallback(async () => {
+    try {
+      const t = await (upcoming.current ?? fetchAndWarm(dataset, mode))
+      upcoming.current = null
+      setTask(t)
+      setImageId(t?.image.id ?? null)
+      setError(null)
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e))
+      setTask(null)
+    }
+  }, [dataset, mode])
+
+  useEffect(() => {
+    void load()
+  }, [load])
+
+  if (error) {
+    return (
+      <section className="panel">
+        <h1>{mode === 'read' ? 'Reading' : 'Adjudication'}</h1>
+        <p role="alert">{error}</p>
+        <Link href="/">Back to the worklists</Link>
+      </section>
+    )
+  }
+  if (task === undefined) return <p className="loading">Finding your next item…</p>
+  if (task === null) {
+    return (
+      <section className="panel" data-testid="worklist-empty">
+        <h1>{mode === 'read' ? 'Reading' : 'Adjudication'}: nothing left</h1>
+        <p>There is no item waiting for you in {dataset.name} right now.</p>
+        <Link href="/">Back to the worklists</Link>
+      </section>
+    )
+  }
   return (
-    <section className="panel">
-      <h1>{mode === 'read' ? 'Reading' : 'Adjudication'}</h1>
-      <p>The reading API for dataset {dataset} is not on this server yet.</p>
-    </section>
+    <TaskView
+      key={`${task.kind}-${task.ref}-${task.round}`}
+      dataset={dataset}
+      task={task}
+      imageId={imageId ?? task.image.id}
+      onImage={setImageId}
+      busy={busy}
+      onSubmit={async (answers, ms) => {
+        setBusy(true)
+        try {
+          await submitTask(task, answers, ms)
+          await load()
+        } catch (e) {
+          setError(e instanceof Error ? e.message : String(e))
+        } finally {
+          setBusy(false)
+        }
+      }}
+    />
+  )
+}
+
+function TaskView({
+  dataset,
+  task,
+  imageId,
+  onImage,
+  busy,
+  onSubmit,
+}: {
+  dataset: Dataset
+  task: Task
+  imageId: number
+  onImage: (id: number) => void
+  busy: boolean
+  onSubmit: (answers: Answers, durationMs: number) => Promise<void>
+}) {
+  const q = useMemo(() => questionsOf(dataset.schema_kind, dataset.findings), [dataset])
+  const [answers, setAnswers] = useState<Answers>(task.mine)
+  const [active, setActive] = useState(0)
+  const [commentFocus, setCommentFocus] = useState(0)
+  const [showReport, setShowReport] = useState(task.kind !== 'read' || dataset.show_report_on_first_read !== false)
+  const [help, setHelp] = useState(false)
+  const [problem, setProblem] = useState<string | null>(null)
+  const viewer = useRef<ViewerHandle>(null)
+  const clock = useReaderClock()
+
+  const hints: Hints = useMemo(() => {
+    const nlp: Record<string, string> = {}
+    const model: Record<string, number> = {}
+    for (const l of task.labels) {
+      if (l.source === 'nlp') nlp[l.finding] = l.value
+      if (l.source === 'model' && l.probability != null) model[l.finding] = l.probability
+    }
+    return { nlp, model }
+  }, [task.labels])
+  const spans = useMemo(
+    () => spansFromLabels(task.labels.filter((l) => l.source === 'nlp'), task.report?.length ?? 0),
+    [task.labels, task.report],
+  )
+  const disputed = useMemo(() => (task.others.length ? disagreements(task.others) : new Set<string>()), [task.others])
+
+  const submit = () => {
+    if (busy) return
+    const left = missing(q, answers)
+    if (left.length) {
+      setProblem(`Answer every finding first (${left.length} left; x marks the rest absent).`)
+      const i = q.rows.findIndex((r) => left.includes(r.key))
+      if (i >= 0) setActive(i)
+      return
+    }
+    setProblem(null)
+    markSubmitStart()
+    void onSubmit(answers, clock.elapsed())
+  }
+
+  useKeys((e) => {
+    const a = resolveKey('reading', keyInput(e))
+    if (!a) return false
+    const row = q.rows[active]
+    switch (a.type) {
+      case 'finding-move':
+        setActive((i) => moveRow(q, i, a.delta))
+        return true
+      case 'set-value': {
+        if (!row) return true
+        const next = setValue(q, answers, row.key, a.value)
+        setAnswers(next)
+        setActive((i) => nextUnanswered(q, next, i))
+        return true
+      }
+      case 'all-unset-absent':
+        setAnswers((s) => allUnsetAbsent(q, s))
+        return true
+      case 'focus-comment':
+        setCommentFocus((n) => n + 1)
+        return true
+      case 'leave-field':
+        ;(document.activeElement as HTMLElement | null)?.blur()
+        return true
+      case 'toggle-report':
+        setShowReport((s) => !s)
+        return true
+      case 'submit':
+        submit()
+        return true
+      case 'help':
+        setHelp((h) => !h)
+        return true
+      case 'next-image':
+      case 'prev-image': {
+        const ids = task.studyImageIds
+        const i = ids.indexOf(imageId)
+        const j = i + (a.type === 'next-image' ? 1 : -1)
+        if (i >= 0 && j >= 0 && j < ids.length) onImage(ids[j])
+        return true
+      }
+      default:
+        return viewer.current?.apply(a) ?? false
+    }
+  })
+
+  const shownImage = imageId === task.image.id ? task.image : { ...task.image, id: imageId }
+  const title = task.kind === 'read' ? 'Independent read' : task.kind === 'adjudicate' ? `Adjudication, round ${task.round}` : 'Adjudicator decision'
+  return (
+    <div className="workspace" data-testid="reading" data-task-kind={task.kind} data-image-id={task.image.id}>
+      <div className="workspace-main">
+        <Viewer
+          key={shownImage.id}
+          ref={viewer}
+          image={shownImage}
+          onPainted={(id, at) => recordPaint(id, at)}
+        />
+        <StudyStrip imageIds={task.studyImageIds} current={imageId} onPick={onImage} />
+      </div>
+      <aside className="workspace-side reading-side" aria-label="Labels">
+        <div className="reading-head">
+          <h1 className="h2">{title}</h1>
+          <span className="muted">{dataset.name}</span>
+          <span className="spacer" />
+          <span className="timer" aria-label="Your time on this item">
+            {Math.round(clock.seconds)} s
+          </span>
+          <button type="button" className="link" onClick={() => setHelp((h) => !h)} aria-label="Keyboard shortcuts">
+            ?
+          </button>
+        </div>
+        {task.report != null && (
+          <>
+            <button
+              type="button"
+              className="link"
+              aria-expanded={showReport}
+              onClick={() => setShowReport((s) => !s)}
+            >
+              {showReport ? 'Hide report (e)' : 'Show report (e)'}
+            </button>
+            {showReport && (
+              <ReportPanel
+                text={task.report}
+                spans={spans}
+                active={q.rows[active]?.key ?? null}
+                showEvidence={dataset.show_nlp_evidence !== false}
+              />
+            )}
+          </>
+        )}
+        <FindingPanel
+          questions={q}
+          answers={answers}
+          active={active}
+          onActive={setActive}
+          onValue={(k, v) => setAnswers((s) => setValue(q, s, k, v))}
+          onComment={(k, t) => setAnswers((s) => setComment(q, s, k, t))}
+          hints={dataset.show_nlp_evidence !== false ? hints : { nlp: {}, model: hints.model }}
+          others={task.others}
+          disputed={disputed}
+          commentFocus={commentFocus}
+        />
+        <div className="submit-row">
+          {problem && (
+            <span role="alert" className="status-failed">
+              {problem}
+            </span>
+          )}
+          <span className="spacer" />
+          <button type="button" className="button" onClick={() => setAnswers((s) => allUnsetAbsent(q, s))}>
+            Rest absent (x)
+          </button>
+          <button type="button" className="button primary" disabled={busy} onClick={submit} data-testid="submit">
+            {busy ? 'Submitting…' : task.kind === 'read' ? 'Submit (Enter)' : 'Submit round (Enter)'}
+          </button>
+        </div>
+      </aside>
+      {help && (
+        <div className="help" role="dialog" aria-label="Keyboard shortcuts">
+          <table>
+            <tbody>
+              {[...HOTKEY_HELP.reading, ...HOTKEY_HELP.viewer].map(([k, v]) => (
+                <tr key={k + v}>
+                  <th scope="row">{k}</th>
+                  <td>{v}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <button type="button" className="button" onClick={() => setHelp(false)}>
+            Close
+          </button>
+        </div>
+      )}
+    </div>
   )
 }

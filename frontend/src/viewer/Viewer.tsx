@@ -168,7 +168,8 @@ export function Viewer({ image, onPainted, ref, label }: ViewerProps) {
   const onLoad = () => {
     if (painted.current) return
     painted.current = true
-    requestAnimationFrame(() => onPainted?.(image.id, performance.now()))
+    // After the next frame is painted (rAF runs before the paint; the task after it runs after).
+    requestAnimationFrame(() => setTimeout(() => onPainted?.(image.id, performance.now()), 0))
   }
 
   const fit = fitSize(image.cols, image.rows, box.w, box.h)
