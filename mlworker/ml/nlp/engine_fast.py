@@ -22,6 +22,20 @@ from mlworker.ml.nlp.tokenizer import blank_english
 _Entry = frozenset[tuple[str, str]]
 
 
+def _prune_per_finding(found: list[Match[_Entry]]) -> list[Match[_Entry]]:
+    """Each finding's phrases compete only with each other (longest wins), as one TargetMatcher per
+    finding does; the survivors are merged into one target per span."""
+    by_finding: dict[str, list[Match[tuple[str, str]]]] = {}
+    for match in found:
+        for pair in match.payload:
+            by_finding.setdefault(pair[0], []).append(Match(pair, match.start, match.end))
+    spans: dict[tuple[int, int], set[tuple[str, str]]] = {}
+    for matches in by_finding.values():
+        for kept in prune_overlapping(matches):
+            spans.setdefault((kept.start, kept.end), set()).add(kept.payload)
+    return [Match(frozenset(pairs), start, end) for (start, end), pairs in sorted(spans.items())]
+
+
 class FastEngine:
     name = "fast"
 
@@ -53,7 +67,7 @@ class FastEngine:
             return Analysis(tuple(sections), ())
         columns = doc.to_array([IDX, LENGTH, LOWER]).tolist()
         lowers = [c[2] for c in columns]
-        targets: list[Match[_Entry]] = []
+        found: list[Match[_Entry]] = []
         triggers: list[Match[ContextRuleDef]] = []
         lengths_of, target_of, rule_of = self._lengths, self._targets, self._rules
         n = len(lowers)
@@ -67,13 +81,13 @@ class FastEngine:
                 key = tuple(lowers[i : i + length])
                 entry = target_of.get(key)
                 if entry is not None:
-                    targets.append(Match(entry, i, i + length))
+                    found.append(Match(entry, i, i + length))
                 rule = rule_of.get(key)
                 if rule is not None:
                     triggers.append(Match(rule, i, i + length))
-        if not targets:
+        if not found:
             return Analysis(tuple(sections), ())
-        targets = prune_overlapping(targets)
+        targets = _prune_per_finding(found)
         triggers = prune_overlapping(triggers)
         starts = [c[0] for c in columns]
         bounds = sentence_token_starts(starts, sentences)

@@ -12,6 +12,8 @@ from mlworker.ml.nlp.phrases import Lexicon
 from mlworker.ml.nlp.rules import ContextRules
 from mlworker.ml.nlp.sections import Segmenter, sentence_token_starts
 
+GROUP = "arbiter_targets"
+
 
 class SpacyEngine:
     name = "spacy"
@@ -23,15 +25,27 @@ class SpacyEngine:
 
         nlp = medspacy.load(medspacy_enable=["medspacy_tokenizer"])
         nlp.max_length = 10**8
-        self._matcher = nlp.add_pipe("medspacy_target_matcher")
-        self._context = nlp.add_pipe("medspacy_context", config={"rules": None})
-        self._labels: dict[str, frozenset[tuple[str, str]]] = {}
-        target_rules = []
-        for i, (tokens, pairs) in enumerate(sorted(lexicon.entries.items())):
-            label = f"T{i}"
-            self._labels[label] = pairs
-            target_rules.append(TargetRule(" ".join(tokens), label, pattern=[{"LOWER": t} for t in tokens]))
-        self._matcher.add(target_rules)
+        # One TargetMatcher per finding, so that a finding's phrases compete (longest wins) only
+        # with each other; all write into one span group, which ConText reads.
+        by_finding: dict[str, list] = {}
+        for tokens, pairs in sorted(lexicon.entries.items()):
+            for finding, kind in sorted(pairs):
+                pattern = [{"LOWER": t} for t in tokens]
+                by_finding.setdefault(finding, []).append(
+                    TargetRule(" ".join(tokens), f"{finding}\t{kind}", pattern)
+                )
+        self._matchers = []
+        for i, (_, target_rules) in enumerate(sorted(by_finding.items())):
+            matcher = nlp.add_pipe(
+                "medspacy_target_matcher",
+                name=f"targets_{i}",
+                config={"result_type": "group", "span_group_name": GROUP},
+            )
+            matcher.add(target_rules)
+            self._matchers.append(matcher)
+        self._context = nlp.add_pipe(
+            "medspacy_context", config={"rules": None, "input_span_type": "group", "span_group_name": GROUP}
+        )
         self._context.add(
             [
                 ConTextRule(
@@ -54,11 +68,18 @@ class SpacyEngine:
         starts = set(sentence_token_starts([t.idx for t in doc], sentences))
         for token in doc:
             token.is_sent_start = token.i in starts
-        doc = self._context(self._matcher(doc))
-        mentions = []
-        for ent in doc.ents:
-            hits = []
-            for modifier in ent._.modifiers:
+        doc.spans[GROUP] = []
+        for matcher in self._matchers:
+            doc = matcher(doc)
+        doc = self._context(doc)
+        spans: dict[tuple[int, int], tuple[set[tuple[str, str]], list]] = {}
+        for span in doc.spans[GROUP]:
+            finding, kind = span.label_.split("\t")
+            pairs, hits = spans.setdefault((span.start, span.end), (set(), []))
+            pairs.add((finding, kind))
+            if hits:
+                continue
+            for modifier in span._.modifiers:
                 first, last = modifier.modifier_span
                 hits.append(
                     ModifierHit(
@@ -69,6 +90,8 @@ class SpacyEngine:
                         modifier.rule.literal,
                     )
                 )
-            mentions.append(Mention(ent.start_char, ent.end_char, self._labels[ent.label_], tuple(hits)))
-        mentions.sort(key=lambda m: (m.start, m.end))
+        mentions = []
+        for (start, end), (pairs, hits) in sorted(spans.items()):
+            span = doc[start:end]
+            mentions.append(Mention(span.start_char, span.end_char, frozenset(pairs), tuple(hits)))
         return Analysis(tuple(sections), tuple(mentions))

@@ -16,6 +16,7 @@ report gets all-blank labels, a report longer than `MAX_REPORT_CHARS` is read up
 import hashlib
 import logging
 import multiprocessing
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
@@ -133,9 +134,15 @@ class ReportLabeler:
             pool = multiprocessing.get_context("fork").Pool(n_process)
         else:
             pool = multiprocessing.get_context().Pool(n_process, _init_worker, (self._init_args,))
+        window = 2 * n_process  # batches in flight: bounded memory, results in input order
         with pool:
-            for batch in pool.imap(_label_batch, batches):
-                yield from batch
+            in_flight: deque = deque()
+            for batch in batches:
+                in_flight.append(pool.apply_async(_label_batch, (batch,)))
+                if len(in_flight) >= window:
+                    yield from in_flight.popleft().get()
+            while in_flight:
+                yield from in_flight.popleft().get()
 
 
 def _batched(items: Iterable[ReportText], size: int) -> Iterator[list[ReportText]]:
