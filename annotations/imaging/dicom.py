@@ -43,6 +43,7 @@ __all__ = ["decode_dicom", "extract_report_text", "parse_age_years", "read_dicom
 
 _IMPLICIT_VR_LE = UID("1.2.840.10008.1.2")
 # (7FE0,0010) Pixel Data, (7FE0,0008) Float Pixel Data, (7FE0,0009) Double Float Pixel Data; LE and BE
+_DATASET_STARTS = {b"\x02\x00", b"\x08\x00", b"\x00\x02", b"\x00\x08"}  # group 0002/0008, LE/BE
 _PIXEL_TAGS = {struct.pack(fmt, 0x7FE0, elem) for fmt in ("<HH", ">HH") for elem in (0x0010, 0x0008, 0x0009)}
 
 
@@ -150,9 +151,10 @@ def _read_dataset(source: Source, *, stop_before_pixels: bool) -> tuple[Dataset,
             try:
                 ds = pydicom.dcmread(reader, stop_before_pixels=stop_before_pixels)  # type: ignore[arg-type]
             except InvalidDicomError:
+                # no 'DICM' marker: accept only a bare dataset starting with a group 0002/0008 tag
                 fh.seek(start)
-                head = fh.read(132)
-                if len(head) < 132 and head[:4] != b"\x08\x00" and head[:2] not in (b"\x02\x00", b"\x08\x00"):
+                head = fh.read(2)
+                if head not in _DATASET_STARTS:
                     raise NotDicomError(_not_dicom_message(len(head))) from None
                 fh.seek(start)
                 reader = _TrackingReader(fh)
