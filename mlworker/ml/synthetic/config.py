@@ -37,7 +37,7 @@ class CohortConfig:
     dicom_two_view_rate: float = 0.35  # PA studies that also have a lateral (LL) image
     dicom_monochrome1_rate: float = 0.3
     dicom_rescale_rate: float = 0.3  # Rescale Slope/Intercept other than 1/0
-    dicom_voi_lut_rate: float = 0.2  # VOI LUT Sequence (only where modality values are >= 0)
+    dicom_voi_lut_rate: float = 0.2  # VOI LUT Sequence
     dicom_rle_rate: float = 0.15
     dicom_j2k_rate: float = 0.15
     dicom_implicit_rate: float = 0.1

@@ -84,17 +84,44 @@ def render_cxr(
     if body_part not in BODY_PARTS:
         raise SyntheticDataError(f"body_part must be one of {BODY_PARTS}, got {body_part!r}")
     size = int(size)
+    streams = Streams.from_rng(rng)
     if body_part == "HAND":
-        density = _hand(rng, size)
+        density = _hand(streams.anatomy, size)
     elif body_part == "KNEE":
-        density = _knee(rng, size)
+        density = _knee(streams.anatomy, size)
     elif body_part == "ABDOMEN":
-        density = _abdomen(rng, size)
+        density = _abdomen(streams.anatomy, size)
     elif view == "LATERAL":
-        density = _lateral_chest(rng, found, size, pediatric)
+        density = _lateral_chest(streams, found, size, pediatric)
     else:
-        density = _frontal_chest(rng, found, size, ap=view == "AP", pediatric=pediatric)
-    return _expose(rng, density, size)
+        density = _frontal_chest(streams, found, size, ap=view == "AP", pediatric=pediatric)
+    return _expose(streams.exposure, density, size)
+
+
+@dataclass
+class Streams:
+    """Independent generators for anatomy, exposure and each finding.
+
+    ``render_cxr`` takes a fixed number of draws from the caller's generator to seed them, so two
+    renders from equal generator states share anatomy and exposure and differ only by the findings
+    asked for: with / without a finding is a true counterfactual pair, and adding one finding
+    never changes how another one looks.
+    """
+
+    anatomy: np.random.Generator
+    exposure: np.random.Generator
+    findings: dict[str, np.random.Generator]
+
+    @classmethod
+    def from_rng(cls, rng: np.random.Generator) -> Streams:
+        seeds = rng.integers(0, 2**63 - 1, size=2 + len(CXR14_FINDINGS))
+        return cls(
+            anatomy=np.random.default_rng(int(seeds[0])),
+            exposure=np.random.default_rng(int(seeds[1])),
+            findings={
+                f: np.random.default_rng(int(s)) for f, s in zip(CXR14_FINDINGS, seeds[2:], strict=True)
+            },
+        )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -108,7 +135,7 @@ def _expose(rng: np.random.Generator, density: np.ndarray, size: int) -> np.ndar
     heel = 0.035 * smooth_noise(rng, size, 0.015)
     sigma = rng.uniform(0.008, 0.022)
     image = np.clip(density * gain + offset + heel, 0.0, 1.0) ** gamma
-    image = image + sigma * rng.standard_normal((size, size)).astype(np.float32)
+    image = image + np.float32(sigma) * rng.standard_normal((size, size), dtype=np.float32)
     return np.clip(image, 0.0, 1.0).astype(np.float32)
 
 
@@ -145,9 +172,11 @@ class _Lung:
         """0 at the medial edge of the lung, 1 at its lateral edge."""
         return np.clip((self.side * (x - self.cx) / self.ax + 1.0) / 2.0, 0.0, 1.0)
 
-    def point(self, rng: np.random.Generator, lower: bool = False) -> tuple[float, float]:
+    def point(
+        self, rng: np.random.Generator, lower: bool = False, spread: float = 0.55
+    ) -> tuple[float, float]:
         """A random point well inside the lung (lower/mid zone when ``lower``)."""
-        u = rng.uniform(-0.55, 0.55)
+        u = rng.uniform(-spread, spread)
         v = rng.uniform(-0.1, 0.45) if lower else rng.uniform(-0.65, 0.45)
         px = self.cx + u * self.ax
         py = self.cy + v * self.ay
@@ -159,19 +188,21 @@ class _Lung:
 
 
 def _frontal_chest(
-    rng: np.random.Generator, found: frozenset[str], size: int, *, ap: bool, pediatric: bool
+    streams: Streams, found: frozenset[str], size: int, *, ap: bool, pediatric: bool
 ) -> np.ndarray:
+    rng = streams.anatomy
     scale = rng.uniform(0.64, 0.76) if pediatric else rng.uniform(0.92, 1.03)
     x, y, pixel = _pose(rng, size, scale)
     edge = max(2.0 * pixel, 0.012)
 
     # ---- finding-dependent geometry, decided first so the anatomy can follow it
     emphysema = "Emphysema" in found
-    atel_side = int(rng.choice((-1, 1))) if "Atelectasis" in found else 0
+    atel_side = int(streams.findings["Atelectasis"].choice((-1, 1))) if "Atelectasis" in found else 0
+    u = rng.random()  # the same patient has a proportionally bigger heart with cardiomegaly
     if pediatric:
-        ctr = rng.uniform(0.64, 0.72) if "Cardiomegaly" in found else rng.uniform(0.48, 0.56)
+        ctr = 0.64 + 0.08 * u if "Cardiomegaly" in found else 0.48 + 0.08 * u
     else:
-        ctr = rng.uniform(0.6, 0.7) if "Cardiomegaly" in found else rng.uniform(0.38, 0.47)
+        ctr = 0.6 + 0.1 * u if "Cardiomegaly" in found else 0.38 + 0.09 * u
     if emphysema:
         ctr *= 0.88
     inspiration = rng.uniform(-0.04, 0.04) + (0.05 if ap else 0.0)
@@ -216,7 +247,7 @@ def _frontal_chest(
     soft = rng.uniform(0.34, 0.4)
     density = soft * body
     density += 0.07 * body * ramp(dome_all - y, edge)  # upper abdomen below the diaphragm
-    air = rng.uniform(0.22, 0.27) + (0.06 if emphysema else 0.0)
+    air = rng.uniform(0.22, 0.27) + (0.1 if emphysema else 0.0)
     lung_air = air * lung_any * (1.0 - 0.85 * heart)
     density -= lung_air
 
@@ -268,7 +299,7 @@ def _frontal_chest(
     marking_weight = lung_any.copy()
     ptx_rim = ptx_line = None
     if "Pneumothorax" in found:
-        ptx_rim, ptx_line = _pneumothorax(rng, x, y, lungs, lung_masks, edge)
+        ptx_rim, ptx_line = _pneumothorax(streams.findings["Pneumothorax"], x, y, lungs, lung_masks, edge)
         marking_weight *= 1.0 - ptx_rim
     if emphysema:
         marking_weight *= 0.45
@@ -281,12 +312,12 @@ def _frontal_chest(
         if name not in found or name in ("Cardiomegaly", "Emphysema"):
             continue
         if name == "Pneumothorax" and ptx_rim is not None and ptx_line is not None:
-            density += 0.12 * ptx_line - (0.05 + 0.25 * air) * ptx_rim
+            density += 0.12 * ptx_line - (0.08 + 0.3 * air) * ptx_rim
             continue
         painter = _PAINTERS[name]
-        density += painter(rng, x, y, lungs, lung_masks, edge, size, air, atel_side)
+        density += painter(streams.findings[name], x, y, lungs, lung_masks, edge, size, air, atel_side)
     if emphysema:
-        density += _bullae(rng, x, y, lungs, lung_masks, edge)
+        density += _bullae(streams.findings["Emphysema"], x, y, lungs, lung_masks, edge)
     return np.clip(density, 0.0, 1.0)
 
 
@@ -301,7 +332,7 @@ def _pneumothorax(
     """(air rim between chest wall and collapsed lung, visceral pleural line) on one side."""
     i = int(rng.choice((0, 1)))
     lung, mask = lungs[i], lung_masks[i]
-    c = rng.uniform(0.6, 0.78)
+    c = rng.uniform(0.55, 0.75)
     anchor_x = lung.cx - lung.side * lung.ax * 0.55
     anchor_y = lung.dome_y
     ccx = anchor_x + c * (lung.cx - anchor_x)
@@ -336,7 +367,7 @@ def _effusion(rng, x, y, lungs, lung_masks, edge, size, air, atel_side) -> np.nd
 
 
 def _patchy(rng, x, y, lung, lung_mask, size, *, radius, amp, threshold, bronchograms) -> np.ndarray:
-    px, py = lung.point(rng, lower=bool(rng.random() < 0.6))
+    px, py = lung.point(rng, lower=bool(rng.random() < 0.6), spread=0.4)
     region = ellipse(
         x, y, px, py, radius * rng.uniform(1.0, 1.4), radius, angle=rng.uniform(-0.6, 0.6), edge=0.08
     )
@@ -357,8 +388,8 @@ def _consolidation(rng, x, y, lungs, lung_masks, edge, size, air, atel_side) -> 
         lungs[i],
         lung_masks[i],
         size,
-        radius=rng.uniform(0.13, 0.2),
-        amp=0.26,
+        radius=rng.uniform(0.15, 0.22),
+        amp=0.28,
         threshold=1.0,
         bronchograms=True,
     )
@@ -375,9 +406,9 @@ def _pneumonia(rng, x, y, lungs, lung_masks, edge, size, air, atel_side) -> np.n
             lungs[i],
             lung_masks[i],
             size,
-            radius=rng.uniform(0.16, 0.26),
-            amp=0.22,
-            threshold=0.5,
+            radius=rng.uniform(0.18, 0.28),
+            amp=0.25,
+            threshold=0.8,
             bronchograms=False,
         )
     return out
@@ -509,8 +540,9 @@ _PAINTERS = {
 # --------------------------------------------------------------------------- lateral chest
 
 
-def _lateral_chest(rng: np.random.Generator, found: frozenset[str], size: int, pediatric: bool) -> np.ndarray:
+def _lateral_chest(streams: Streams, found: frozenset[str], size: int, pediatric: bool) -> np.ndarray:
     """Lateral film: anterior to the image left, spine on the right, one superimposed lung field."""
+    rng = streams.anatomy
     scale = rng.uniform(0.66, 0.76) if pediatric else rng.uniform(0.92, 1.03)
     x, y, pixel = _pose(rng, size, scale)
     edge = max(2.0 * pixel, 0.012)
@@ -555,7 +587,7 @@ def _lateral_chest(rng: np.random.Generator, found: frozenset[str], size: int, p
         )
     for name in ("Mass", "Nodule", "Consolidation", "Pneumonia", "Infiltration", "Hernia"):
         if name in found:
-            px, py = lung.point(rng)
+            px, py = lung.point(streams.findings[name])
             r = {"Mass": 0.1, "Nodule": 0.035, "Hernia": 0.1}.get(name, 0.17)
             density += 0.2 * ellipse(x, y, px, py, r, r, edge=0.02 if r < 0.1 else 0.06) * lung_mask
     if "Edema" in found:

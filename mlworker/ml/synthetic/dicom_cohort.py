@@ -60,7 +60,7 @@ def _encoding(b: CohortBuilder, rng: np.random.Generator) -> dict[str, object]:
         "rescale_slope": slope,
         "rescale_intercept": intercept,
         "photometric": "MONOCHROME1" if u[1] < c.dicom_monochrome1_rate else "MONOCHROME2",
-        "voi_lut": bool(u[3] < c.dicom_voi_lut_rate and intercept >= 0),
+        "voi_lut": bool(u[3] < c.dicom_voi_lut_rate),
         "transfer_syntax": syntax,
         "modality": "CR" if u[4] < 0.4 else "DX",
     }

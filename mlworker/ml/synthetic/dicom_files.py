@@ -171,9 +171,7 @@ def write_dicom_image(path: Path, image: np.ndarray, spec: DicomImageSpec) -> No
     ds.WindowCenter = f"{(low + high) / 2:g}"
     ds.WindowWidth = f"{high - low:g}"
     ds.VOILUTFunction = "LINEAR"
-    if spec.voi_lut:
-        if low < 0:
-            raise SyntheticDataError("a VOI LUT needs non-negative modality values (intercept >= 0)")
+    if spec.voi_lut:  # modality values of the image lie in [low, high], both >= 0
         ds.VOILUTSequence = Sequence([_voi_lut(int(low), int(high))])
     ds.LossyImageCompression = "00"
     ds.PixelData = stored.tobytes()

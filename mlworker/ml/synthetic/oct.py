@@ -81,8 +81,8 @@ def render_oct(rng: np.random.Generator, label: str, *, size: int = 256) -> np.n
     if label == "DRUSEN":
         for _ in range(int(rng.integers(3, 8))):
             c = fovea + rng.uniform(-0.6, 0.6)
-            w = rng.uniform(0.03, 0.07)
-            h = rng.uniform(0.015, 0.045)
+            w = rng.uniform(0.04, 0.08)
+            h = rng.uniform(0.025, 0.055)
             elevation = np.maximum(elevation, h * np.clip(1.0 - ((cols - c) / w) ** 2, 0.0, None) ** 0.7)
         sub_material = elevation
     elif label == "CNV":
@@ -139,6 +139,8 @@ def render_oct(rng: np.random.Generator, label: str, *, size: int = 256) -> np.n
 
     image = blur(image, rng.uniform(0.6, 1.0))
     speckle = rng.gamma(4.0, 0.25, size=(size, size)).astype(np.float32)
-    image = image * (0.55 + 0.45 * speckle) + rng.uniform(0.01, 0.03) * rng.standard_normal((size, size))
+    image = image * (0.55 + 0.45 * speckle) + np.float32(rng.uniform(0.01, 0.03)) * rng.standard_normal(
+        (size, size), dtype=np.float32
+    )
     image = image * rng.uniform(0.85, 1.1)
     return np.clip(image, 0.0, 1.0).astype(np.float32)

@@ -83,6 +83,18 @@ TERMS: dict[str, tuple[str, ...]] = {
     "Pleural_Thickening": ("pleural thickening", "thickened pleura", "apical pleural capping"),
     "Hernia": ("hiatal hernia", "hiatus hernia"),
 }
+# Every wording this module uses to mention a finding (synonyms plus fixed phrases), for checking
+# generated text; the NLP under test must not use this (it would be reading the answer key).
+MENTIONS: dict[str, tuple[str, ...]] = {
+    **TERMS,
+    "Cardiomegaly": (
+        *TERMS["Cardiomegaly"],
+        "heart is enlarged",
+        "heart size",
+        "cardiomediastinal silhouette",
+    ),
+    "Effusion": (*TERMS["Effusion"], "pleural effusions", "effusions"),
+}
 # Findings a radiologist typically declares absent, with the chance of saying so.
 _NEGATION_CHANCE: dict[str, float] = {
     "Pneumothorax": 0.65,
@@ -287,7 +299,9 @@ def _uncertain(rng: np.random.Generator, findings: list[str]) -> str:
     )
 
 
-def _negative(rng: np.random.Generator, findings: list[str], *, resolved: bool = False) -> str:
+def _negative(
+    rng: np.random.Generator, findings: list[str], *, resolved: bool = False, lungs_clear: bool = False
+) -> str:
     terms = [_term(rng, f) for f in findings]
     if resolved:
         return _pick(
@@ -314,11 +328,12 @@ def _negative(rng: np.random.Generator, findings: list[str], *, resolved: bool =
         f"No evidence of {_join(terms, rng)}.",
     ]
     if lung_only:
-        options += [
-            f"The lungs are clear without {_join(terms, rng)}.",
-            f"The lungs are free of {_join(terms, rng)}.",
-            f"Lungs are clear of {_join(terms, rng)}.",
-        ]
+        options.append(f"The lungs are free of {_join(terms, rng)}.")
+        if lungs_clear:  # only when nothing in the lungs is reported
+            options += [
+                f"The lungs are clear without {_join(terms, rng)}.",
+                f"Lungs are clear of {_join(terms, rng)}.",
+            ]
     return _pick(rng, options)
 
 
@@ -432,6 +447,9 @@ def write_report(
         uncertain = uncertain[take:]
     if resolved:
         sentences.append(_negative(rng, sorted(resolved), resolved=True))
+    lungs_clear = not any(
+        stated[f] in (POSITIVE, UNCERTAIN) for f in CXR14_FINDINGS if f not in ("Cardiomegaly", "Hernia")
+    )
     rng.shuffle(negatives)
     while negatives:
         take = min(len(negatives), int(rng.integers(1, 4)))
@@ -439,7 +457,7 @@ def write_report(
             negatives.remove("Cardiomegaly")
             sentences.append(_negative(rng, ["Cardiomegaly"]))
             continue
-        sentences.append(_negative(rng, negatives[:take]))
+        sentences.append(_negative(rng, negatives[:take], lungs_clear=lungs_clear))
         negatives = negatives[take:]
     order = rng.permutation(len(sentences))
     sentences = [sentences[i] for i in order]
