@@ -13,18 +13,35 @@ from annotations.ingest.store import PatientInfo, StudyInfo, image_store, patien
 from annotations.models import Dataset
 from annotations.models.choices import FileFormat
 
+_UID_MAX = 128  # the UID columns' size
+
+
+def _text(value: str, limit: int) -> str:
+    """A header string fit for the database: NUL bytes (PostgreSQL text refuses them) dropped, cut to size."""
+    return (value or "").replace("\x00", "").strip()[:limit]
+
+
+def _uid(value: str, what: str) -> str:
+    uid = (value or "").replace("\x00", "").strip()
+    if len(uid) > _UID_MAX:
+        raise ImagingError(
+            f"The {what} is {len(uid)} characters long; a DICOM UID has at most 64.", code="bad_uid"
+        )
+    return uid
+
 
 def _infos(meta) -> tuple[PatientInfo, StudyInfo]:
+    study_uid = _uid(meta.study_instance_uid, "StudyInstanceUID")
     patient = PatientInfo(
-        pseudo_id=meta.patient_id or f"unknown-{meta.study_instance_uid}",
+        pseudo_id=_text(meta.patient_id, 64) or f"unknown-{study_uid}"[:64],
         age_years=meta.patient_age_years,
-        sex=meta.patient_sex,
+        sex=_text(meta.patient_sex, 16),
     )
     study = StudyInfo(
-        uid=meta.study_instance_uid,
-        accession=meta.accession_number,
+        uid=study_uid,
+        accession=_text(meta.accession_number, 64),
         date=meta.study_date,
-        modality=meta.modality,
+        modality=_text(meta.modality, 16),
         patient_age_years=meta.patient_age_years,
     )
     return patient, study
@@ -32,14 +49,14 @@ def _infos(meta) -> tuple[PatientInfo, StudyInfo]:
 
 def _import_report(dataset: Dataset, blob: Blob, summary: IngestSummary) -> bool:
     """If `blob` is an SR with text, attach it as its study's report; True when it was one."""
-    text = extract_report_text(blob.content)
-    if not text:
+    text = (extract_report_text(blob.content) or "").replace("\x00", "")
+    if not text.strip():
         return False
     meta = read_dicom_meta(blob.content)
-    if not meta.study_instance_uid:
+    patient_info, study_info = _infos(meta)
+    if not study_info.uid:
         summary.error(blob.name, "no_study_uid", "structured report has no StudyInstanceUID")
         return True
-    patient_info, study_info = _infos(meta)
     study = study_upsert(dataset, patient_upsert(dataset, patient_info), study_info)
     outcome = report_upsert(study, text, source="dicom_sr")[1]
     if outcome == "created":
@@ -66,10 +83,18 @@ def import_blob(dataset: Dataset, blob: Blob, summary: IngestSummary) -> None:
         summary.error(blob.name, exc.code, str(exc))
         return
     meta = decoded.meta
-    if meta is None or not meta.study_instance_uid:
+    if meta is None:
         summary.error(blob.name, "no_study_uid", "DICOM file has no StudyInstanceUID")
         return
-    patient, study = _infos(meta)
+    try:
+        patient, study = _infos(meta)
+        sop_uid = _uid(meta.sop_instance_uid, "SOPInstanceUID")
+    except ImagingError as exc:
+        summary.error(blob.name, exc.code, str(exc))
+        return
+    if not study.uid:
+        summary.error(blob.name, "no_study_uid", "DICOM file has no StudyInstanceUID")
+        return
     _, created = image_store(
         dataset=dataset,
         decoded=decoded,
@@ -78,10 +103,10 @@ def import_blob(dataset: Dataset, blob: Blob, summary: IngestSummary) -> None:
         suffix=".dcm",
         patient=patient,
         study=study,
-        source_key=blob.name,
-        sop_uid=meta.sop_instance_uid or None,
-        view_position=meta.view_position,
-        body_part=meta.body_part,
+        source_key=blob.name[:300],
+        sop_uid=sop_uid or None,
+        view_position=_text(meta.view_position, 16),
+        body_part=_text(meta.body_part, 32),
     )
     if created:
         summary.created += 1
