@@ -1,0 +1,325 @@
+"""Worklist, reads and adjudication endpoints. Thin: access and visibility selectors decide what a
+user may see, services do the writes."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotations.api import reading_serializers as s
+from annotations.models import Read, WorkItem
+from annotations.models.choices import Role, WorkState
+from annotations.selectors.access import access_dataset, access_datasets, roles_on
+from annotations.selectors.reading_context import case_context, item_context, read_summary, read_view
+from annotations.selectors.reads import (
+    case_get_visible,
+    cases_visible,
+    read_get_visible,
+    reader_orders,
+    reads_visible,
+)
+from annotations.selectors.worklist import active_claims, worklist_summary
+from annotations.services.adjudication import case_decide, case_respond
+from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.reading import read_release, read_renew, read_revise, read_submit
+from annotations.services.worklist import worklist_enqueue, worklist_next, worklist_reprioritise
+
+WORKERS = (Role.RADIOLOGIST, Role.ADJUDICATOR, Role.ADMIN)
+OVERSEERS = (Role.ADJUDICATOR, Role.ADMIN)
+
+
+def _valid(serializer_class, data) -> dict:
+    body = serializer_class(data=data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+def _answers(data: dict) -> dict:
+    labels = data.get("labels")
+    return {
+        "labels": [dict(e) for e in labels] if labels is not None else None,
+        "choice": data.get("choice"),
+    }
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInputError(f"{name} must be an integer") from None
+
+
+def _pk(raw) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise NotFoundError("No such read.") from None
+
+
+def _model_version(dataset, pk):
+    if pk is None:
+        return None
+    version = dataset.model_versions.filter(pk=pk).first()
+    if version is None:
+        raise NotFoundError("No such model version in this dataset.")
+    return version
+
+
+class WorklistNextView(generics.GenericAPIView):
+    serializer_class = s.TaskSerializer
+
+    @extend_schema(request=None, responses=s.TaskSerializer)
+    def post(self, request: Request, dataset_id: int) -> Response:
+        """Claim your next task: an adjudication round you owe, a case waiting for an adjudicator
+        (adjudicators), else the highest-priority item still needing a first read from you, held
+        with a lease. `task` is null when there is nothing to do now."""
+        dataset = access_dataset(request.user, dataset_id, roles=(Role.RADIOLOGIST, Role.ADJUDICATOR))
+        task = worklist_next(reader=request.user, dataset=dataset)
+        if task is None:
+            return Response(s.TaskSerializer({"task": None, "read": None, "case": None, "item": None}).data)
+        payload = {
+            "task": task.kind,
+            "read": read_summary(task.read) if task.read else None,
+            "case": case_context(request.user, task.case) if task.case else None,
+            "item": item_context(request.user, task.item, read=task.read, case=task.case),
+        }
+        return Response(s.TaskSerializer(payload).data)
+
+
+class MyClaimsView(generics.ListAPIView):
+    """Your claimed first reads on the dataset whose lease is still running, oldest first."""
+
+    serializer_class = s.ReadSummarySerializer
+
+    def get_queryset(self):
+        dataset = access_dataset(self.request.user, self.kwargs["dataset_id"], roles=(Role.RADIOLOGIST,))
+        return active_claims(reader=self.request.user, dataset=dataset)
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([read_summary(r) for r in page])
+
+
+class WorklistSummaryView(generics.GenericAPIView):
+    serializer_class = s.SummarySerializer
+
+    def get(self, request: Request, dataset_id: int) -> Response:
+        """Counts of the reading queue (never values): items per state, claims, cases, QC flags."""
+        dataset = access_dataset(request.user, dataset_id, roles=OVERSEERS)
+        return Response(s.SummarySerializer(worklist_summary(dataset)).data)
+
+
+class EnqueueView(generics.GenericAPIView):
+    serializer_class = s.EnqueueSerializer
+
+    @extend_schema(request=s.EnqueueSerializer, responses={201: s.EnqueueResultSerializer})
+    def post(self, request: Request, dataset_id: int) -> Response:
+        """Select images for review (all, the given ids, or the top `limit` by a stored ranking)."""
+        dataset = access_dataset(request.user, dataset_id, roles=(Role.ADMIN,))
+        data = _valid(s.EnqueueSerializer, request.data)
+        result = worklist_enqueue(
+            dataset=dataset,
+            image_ids=data.get("image_ids"),
+            strategy=data["strategy"],
+            seed=data["seed"],
+            limit=data.get("limit"),
+            model_version=_model_version(dataset, data.get("model_version")),
+            actor=request.user,
+        )
+        return Response(s.EnqueueResultSerializer(result.__dict__).data, status=status.HTTP_201_CREATED)
+
+
+class ReprioritiseView(generics.GenericAPIView):
+    serializer_class = s.ReprioritiseSerializer
+
+    @extend_schema(request=s.ReprioritiseSerializer, responses=s.CountSerializer)
+    def post(self, request: Request, dataset_id: int) -> Response:
+        """Refill the queue's priorities from the stored scores of a strategy (and model version)."""
+        dataset = access_dataset(request.user, dataset_id, roles=(Role.ADMIN,))
+        data = _valid(s.ReprioritiseSerializer, request.data)
+        n = worklist_reprioritise(
+            dataset=dataset,
+            strategy=data["strategy"],
+            model_version=_model_version(dataset, data.get("model_version")),
+            actor=request.user,
+        )
+        return Response({"items": n})
+
+
+class WorkItemListView(generics.ListAPIView):
+    """The dataset's queue in priority order (admins and adjudicators), filterable by state."""
+
+    serializer_class = s.WorkItemListSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("state", enum=WorkState.values)])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        dataset = access_dataset(self.request.user, self.kwargs["dataset_id"], roles=OVERSEERS)
+        qs = WorkItem.objects.filter(dataset=dataset)
+        if state := self.request.query_params.get("state"):
+            if state not in WorkState.values:
+                raise InvalidInputError(f"state must be one of {', '.join(WorkState.values)}")
+            qs = qs.filter(state=state)
+        return qs.order_by("-priority", "id")
+
+
+class WorkItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.ItemContextSerializer
+
+    def get_queryset(self):
+        return WorkItem.objects.filter(dataset__in=access_datasets(self.request.user))
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        """The item as you may see it: image, study, report and NLP evidence (by dataset policy),
+        model labels, your own reads, and other readers' reads only where blinding allows."""
+        item = (
+            self.get_queryset()
+            .select_related("dataset__schema", "image__study__patient")
+            .filter(pk=pk)
+            .first()
+        )
+        if item is None:
+            raise NotFoundError("No such work item.")
+        access_dataset(request.user, item.dataset_id, roles=WORKERS)
+        return Response(s.ItemContextSerializer(item_context(request.user, item)).data)
+
+
+class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reads you may see: your own always; others' only where the blinding rule allows."""
+
+    serializer_class = s.ReadOutSerializer
+
+    def get_queryset(self):
+        qs = reads_visible(self.request.user).select_related("image").prefetch_related("labels__finding")
+        for name, field in (("dataset", "image__dataset_id"), ("image", "image_id"), ("round", "round")):
+            if (value := _int_param(self.request, name)) is not None:
+                qs = qs.filter(**{field: value})
+        return qs.order_by("id")
+
+    def _render(self, reads: list[Read]) -> list[dict]:
+        user = self.request.user
+        orders = reader_orders(sorted({r.image_id for r in reads}))
+        roles: dict[int, set] = {}
+        out = []
+        for read in reads:
+            ds = read.image.dataset_id
+            if ds not in roles:
+                roles[ds] = roles_on(user, read.image.dataset)
+            order = orders.get(read.image_id, [])
+            show_ids = user.pk not in order and bool(roles[ds] & set(OVERSEERS))
+            out.append(read_view(user, read, order, show_ids=show_ids))
+        return out
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("dataset", int),
+            OpenApiParameter("image", int),
+            OpenApiParameter("round", int),
+        ]
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.get_queryset().select_related("image__dataset"))
+        return self.get_paginated_response(self._render(page))
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        read = read_get_visible(request.user, pk)
+        return Response(self._render([read])[0])
+
+    @extend_schema(request=s.ReadSubmitSerializer, responses=s.ReadOutSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk=None) -> Response:
+        """Submit your claimed first read: a value for every finding (or the one class), an optional
+        comment per finding and overall, and your reading time."""
+        data = _valid(s.ReadSubmitSerializer, request.data)
+        read = read_submit(
+            reader=request.user,
+            read_id=_pk(pk),
+            comment=data["comment"],
+            duration_ms=data.get("duration_ms"),
+            **_answers(data),
+        )
+        return Response(self._render([read_get_visible(request.user, read.pk)])[0])
+
+    @extend_schema(request=s.ReadReviseSerializer, responses=s.ReadOutSerializer)
+    @action(detail=True, methods=["post"])
+    def revise(self, request: Request, pk=None) -> Response:
+        """Replace your submitted first read while the item is still in its first-read phase."""
+        data = _valid(s.ReadReviseSerializer, request.data)
+        read_revise(reader=request.user, read_id=_pk(pk), comment=data.get("comment"), **_answers(data))
+        return Response(self._render([read_get_visible(request.user, pk)])[0])
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk=None) -> Response:
+        """Give a claimed item back to the worklist."""
+        read_release(reader=request.user, read_id=_pk(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=s.ReadSummarySerializer)
+    @action(detail=True, methods=["post"])
+    def renew(self, request: Request, pk=None) -> Response:
+        """Extend the lease of your claimed read."""
+        return Response(
+            s.ReadSummarySerializer(read_summary(read_renew(reader=request.user, read_id=_pk(pk)))).data
+        )
+
+
+class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Adjudication cases: visible to the item's readers, and to adjudicators and admins."""
+
+    serializer_class = s.CaseOutSerializer
+
+    def get_queryset(self):
+        qs = cases_visible(self.request.user)
+        if (ds := _int_param(self.request, "dataset")) is not None:
+            qs = qs.filter(image__dataset_id=ds)
+        if st := self.request.query_params.get("status"):
+            qs = qs.filter(status=st)
+        return qs.order_by("opened_at", "id")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("dataset", int), OpenApiParameter("status", str)],
+        responses=s.CaseListSerializer(many=True),
+    )
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.CaseListSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk=None) -> Response:
+        """The case with every reader's values and comments, anonymised (Reader A/B/C); a reader sees
+        the others' values of completed rounds only."""
+        case = case_get_visible(request.user, pk)
+        return Response(s.CaseOutSerializer(case_context(request.user, case)).data)
+
+    @extend_schema(request=s.CaseRespondSerializer, responses=s.CaseOutSerializer)
+    @action(detail=True, methods=["post"])
+    def respond(self, request: Request, pk=None) -> Response:
+        """Your answer in the current round: keep or revise every open finding, with a comment."""
+        case = case_get_visible(request.user, pk)
+        data = _valid(s.CaseRespondSerializer, request.data)
+        case_respond(
+            reader=request.user,
+            case=case,
+            comment=data["comment"],
+            duration_ms=data.get("duration_ms"),
+            **_answers(data),
+        )
+        case.refresh_from_db()
+        return Response(s.CaseOutSerializer(case_context(request.user, case)).data)
+
+    @extend_schema(request=s.CaseDecideSerializer, responses=s.CaseOutSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk=None) -> Response:
+        """The adjudicator's decision on every finding still open after the round limit."""
+        case = case_get_visible(request.user, pk)
+        access_dataset(request.user, case.image.dataset_id, roles=(Role.ADJUDICATOR,))
+        data = _valid(s.CaseDecideSerializer, request.data)
+        case_decide(adjudicator=request.user, case=case, reason=data["reason"], **_answers(data))
+        case.refresh_from_db()
+        return Response(s.CaseOutSerializer(case_context(request.user, case)).data)

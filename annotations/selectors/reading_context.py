@@ -1,0 +1,236 @@
+"""What a user sees of an item, a read or an adjudication case, as plain data for the API.
+
+Everything here goes through annotations.selectors.reads.item_visibility: other readers' values and
+comments appear only where the blinding rule allows, and then only under their anonymous letter
+(a reader id only for admins and adjudicators looking at an item they did not read).
+"""
+
+from django.db.models import Count, Q
+
+from annotations.models import AdjudicationCase, Label, Read, WorkItem
+from annotations.models.choices import LabelSource, ReadStatus, Role, WorkState
+from annotations.selectors.access import roles_on
+from annotations.selectors.final_labels import current_final_labels
+from annotations.selectors.reads import ReadHistory, Visibility, item_visibility, letter, read_history
+from annotations.services.read_values import schema_questions
+
+
+def _latest_labels(image_id: int, source: str) -> list[Label]:
+    latest: dict[int, Label] = {}
+    for label in (
+        Label.objects.filter(image_id=image_id, source=source)
+        .select_related("finding")
+        .order_by("created_at", "id")
+    ):
+        latest[label.finding_id] = label
+    return sorted(latest.values(), key=lambda lb: (lb.finding.order, lb.finding_id))
+
+
+def _final(image_id: int) -> list[dict]:
+    labels = current_final_labels(image_ids=[image_id]).select_related("finding", "provenance")
+    return [
+        {
+            "id": lb.pk,
+            "finding": lb.finding.key,
+            "value": lb.value,
+            "version": lb.source_version,
+            "how_reached": lb.provenance.how_reached,
+            "rounds": lb.provenance.rounds,
+        }
+        for lb in sorted(labels, key=lambda lb: lb.finding.order)
+    ]
+
+
+def _rounds(history: ReadHistory, reader_id: int, max_round: int | None) -> list[dict]:
+    out = []
+    for r, rr in sorted(history.rounds.get(reader_id, {}).items()):
+        if max_round is not None and r > max_round:
+            continue
+        out.append(
+            {
+                "round": r,
+                "labels": [
+                    {"finding": k, "value": v, "comment": rr.comments.get(k, "")}
+                    for k, v in rr.values.items()
+                ],
+                "comment": rr.comment,
+                "submitted_at": rr.submitted_at,
+            }
+        )
+    return out
+
+
+def readers_view(user, history: ReadHistory, vis: Visibility, *, show_ids: bool) -> list[dict]:
+    """Every reader of the item under their letter; others' rounds only where `vis` allows."""
+    out = []
+    for reader_id in history.order:
+        me = reader_id == user.pk
+        if not me and not vis.others:
+            continue
+        out.append(
+            {
+                "reader": history.letter_of(reader_id),
+                "reader_id": reader_id if (show_ids or me) else None,
+                "is_me": me,
+                "rounds": _rounds(history, reader_id, None if me else vis.max_round),
+            }
+        )
+    return out
+
+
+def _shows_ids(user, item: WorkItem, vis: Visibility) -> bool:
+    return not vis.as_reader and bool(roles_on(user, item.dataset) & {Role.ADMIN, Role.ADJUDICATOR})
+
+
+def item_context(
+    user, item: WorkItem, *, read: Read | None = None, case: AdjudicationCase | None = None
+) -> dict:
+    dataset = item.dataset
+    image = item.image
+    study = image.study
+    vis = item_visibility(user, item, case)
+    first_read = item.state in (WorkState.READING, WorkState.QC_HOLD)
+    show_report = dataset.show_report_on_first_read or not first_read
+    report = getattr(study, "report", None) if show_report else None
+    q = schema_questions(dataset.schema)
+    mine = list(
+        Read.objects.filter(image=image, reader=user).prefetch_related("labels__finding").order_by("round")
+    )
+    case = case or AdjudicationCase.objects.filter(image=image).first()
+    history = read_history(image.pk, order=case.reader_order if case else None)
+    counts = Read.objects.filter(image=image, round=0).aggregate(
+        submitted=Count("id", filter=Q(status=ReadStatus.SUBMITTED))
+    )
+    return {
+        "work_item": {
+            "id": item.pk,
+            "dataset": dataset.pk,
+            "state": item.state,
+            "priority": item.priority,
+            "readers_needed": item.readers_needed,
+            "first_reads_submitted": counts["submitted"],
+        },
+        "image": image,
+        "study": {
+            "id": study.pk,
+            "study_instance_uid": study.study_instance_uid,
+            "study_date": study.study_date,
+            "modality": study.modality,
+            "description": study.description,
+            "patient_age_years": study.patient_age_years,
+            "image_ids": list(study.images.order_by("id").values_list("id", flat=True)),
+        },
+        "schema_kind": q.kind,
+        "findings": [{"key": f.key, "name": f.name, "is_derived": f.is_derived} for f in q.findings.values()],
+        "report": {"text": report.text, "sections": report.sections} if report else None,
+        "nlp_labels": [
+            {
+                "finding": lb.finding.key,
+                "value": lb.value,
+                "evidence": lb.evidence,
+                "source_version": lb.source_version,
+            }
+            for lb in _latest_labels(image.pk, LabelSource.NLP)
+        ]
+        if report and dataset.show_nlp_evidence
+        else [],
+        "model_labels": [
+            {
+                "finding": lb.finding.key,
+                "value": lb.value,
+                "probability": lb.probability,
+                "source_version": lb.source_version,
+            }
+            for lb in _latest_labels(image.pk, LabelSource.MODEL)
+        ]
+        if dataset.show_model_overlays
+        else [],
+        "my_reads": [
+            read_summary(r)
+            | {
+                "comment": r.comment,
+                "labels": [
+                    {"finding": rl.finding.key, "value": rl.value, "comment": rl.comment}
+                    for rl in r.labels.all()
+                ],
+            }
+            for r in mine
+        ],
+        "current_read": read_summary(read) if read else None,
+        "case_id": case.pk if case and (vis.others or vis.as_reader) else None,
+        "readers": readers_view(user, history, vis, show_ids=_shows_ids(user, item, vis))
+        if vis.others
+        else [],
+        "final_labels": _final(image.pk) if vis.others else [],
+    }
+
+
+def read_summary(read: Read) -> dict:
+    return {
+        "id": read.pk,
+        "round": read.round,
+        "status": read.status,
+        "claimed_at": read.claimed_at,
+        "lease_expires_at": read.lease_expires_at,
+        "submitted_at": read.submitted_at,
+    }
+
+
+def case_context(user, case: AdjudicationCase) -> dict:
+    item = WorkItem.objects.select_related("dataset__schema").get(image_id=case.image_id)
+    vis = item_visibility(user, item, case)
+    history = read_history(case.image_id, order=case.reader_order)
+    dataset = item.dataset
+    final = _final(case.image_id)
+    final_keys = {f["finding"] for f in final}
+    disputed = list(case.disputed_findings.order_by("order").values_list("key", flat=True))
+    me = user.pk in case.reader_order
+    answered = (
+        me
+        and case.status == AdjudicationCase.Status.OPEN
+        and Read.objects.filter(image_id=case.image_id, reader=user, round=case.current_round).exists()
+    )
+    return {
+        "id": case.pk,
+        "work_item": item.pk,
+        "image": case.image_id,
+        "dataset": dataset.pk,
+        "status": case.status,
+        "current_round": case.current_round,
+        "max_rounds": dataset.max_adjudication_rounds,
+        "tie_rule": dataset.tie_rule,
+        "schema_kind": dataset.schema.kind,
+        "my_letter": letter(case.reader_order.index(user.pk)) if me else None,
+        "awaiting_my_answer": me and case.status == AdjudicationCase.Status.OPEN and not answered,
+        "disputed_findings": disputed,
+        "open_findings": [k for k in disputed if k not in final_keys],
+        "readers": readers_view(user, history, vis, show_ids=_shows_ids(user, item, vis)),
+        "final_labels": final,
+        "opened_at": case.opened_at,
+        "resolved_at": case.resolved_at,
+    }
+
+
+def read_view(user, read: Read, order: list[int], *, show_ids: bool) -> dict:
+    """One read as the list / detail endpoints show it (the caller checked that it is visible)."""
+    me = read.reader_id == user.pk
+    index = order.index(read.reader_id) if read.reader_id in order else None
+    return {
+        "id": read.pk,
+        "image": read.image_id,
+        "dataset": read.image.dataset_id,
+        "round": read.round,
+        "status": read.status,
+        "is_mine": me,
+        "reader": letter(index) if index is not None else None,
+        "reader_id": read.reader_id if (me or show_ids) else None,
+        "claimed_at": read.claimed_at,
+        "lease_expires_at": read.lease_expires_at if me else None,
+        "submitted_at": read.submitted_at,
+        "duration_ms": read.duration_ms if (me or show_ids) else None,
+        "comment": read.comment,
+        "labels": [
+            {"finding": rl.finding.key, "value": rl.value, "comment": rl.comment}
+            for rl in sorted(read.labels.all(), key=lambda rl: rl.finding.order)
+        ],
+    }

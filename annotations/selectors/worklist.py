@@ -1,0 +1,84 @@
+"""Worklist queries: what a reader should do next, and the queue's state.
+
+`next_read_candidates` is the hot query: one range scan of the partial index workitem_open_queue
+(items still taking first reads, by priority), skipping items this reader already holds or read
+and images with an open QC flag (a safety net: the QC services also hold such items).
+"""
+
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.utils import timezone
+
+from annotations.models import AdjudicationCase, Dataset, QCFlag, Read, WorkItem
+from annotations.models.choices import QCStatus, ReadStatus, WorkState
+
+
+def next_read_candidates(*, reader, dataset: Dataset) -> QuerySet[WorkItem]:
+    mine = Read.objects.filter(image_id=OuterRef("image_id"), reader=reader, round=0)
+    flagged = QCFlag.objects.filter(image_id=OuterRef("image_id"), status=QCStatus.OPEN)
+    return (
+        WorkItem.objects.filter(dataset=dataset, state=WorkState.READING, reads_open__lt=F("readers_needed"))
+        .filter(~Exists(mine), ~Exists(flagged))
+        .order_by("-priority", "id")
+    )
+
+
+def adjudication_task_for(*, reader, dataset: Dataset) -> AdjudicationCase | None:
+    """The oldest open case where this reader still owes an answer for the current round."""
+    answered = Read.objects.filter(
+        image_id=OuterRef("image_id"), reader=reader, round=OuterRef("current_round")
+    )
+    read_it = Read.objects.filter(
+        image_id=OuterRef("image_id"), reader=reader, round=0, status=ReadStatus.SUBMITTED
+    )
+    return (
+        AdjudicationCase.objects.filter(status=AdjudicationCase.Status.OPEN, image__dataset=dataset)
+        .filter(Exists(read_it), ~Exists(answered))
+        .order_by("opened_at", "id")
+        .first()
+    )
+
+
+def decision_task_for(*, adjudicator, dataset: Dataset) -> AdjudicationCase | None:
+    """The oldest case waiting for an adjudicator that this user did not read."""
+    read_it = Read.objects.filter(image_id=OuterRef("image_id"), reader=adjudicator, round=0)
+    return (
+        AdjudicationCase.objects.filter(
+            status=AdjudicationCase.Status.AWAITING_ADJUDICATOR, image__dataset=dataset
+        )
+        .filter(~Exists(read_it))
+        .order_by("opened_at", "id")
+        .first()
+    )
+
+
+def active_claims(*, reader, dataset: Dataset) -> QuerySet[Read]:
+    """The reader's claimed first reads whose lease has not expired, oldest first."""
+    return Read.objects.filter(
+        reader=reader,
+        round=0,
+        status=ReadStatus.CLAIMED,
+        image__dataset=dataset,
+        lease_expires_at__gt=timezone.now(),
+    ).order_by("claimed_at", "id")
+
+
+def worklist_summary(dataset: Dataset) -> dict:
+    """Counts only (never values): items per state, open claims, cases per status, open QC flags."""
+    states = dict(
+        WorkItem.objects.filter(dataset=dataset).values_list("state").annotate(n=Count("id")).order_by()
+    )
+    cases = dict(
+        AdjudicationCase.objects.filter(image__dataset=dataset)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        "items": {s: states.get(s, 0) for s in WorkState.values},
+        "claimed_reads": Read.objects.filter(image__dataset=dataset, status=ReadStatus.CLAIMED).count(),
+        "submitted_first_reads": Read.objects.filter(
+            image__dataset=dataset, round=0, status=ReadStatus.SUBMITTED
+        ).count(),
+        "cases": {s: cases.get(s, 0) for s in AdjudicationCase.Status.values},
+        "open_qc_flags": QCFlag.objects.filter(image__dataset=dataset, status=QCStatus.OPEN).count(),
+    }

@@ -1,0 +1,258 @@
+"""The reading worklist: selecting images for review, their priority, and serving the next task.
+
+`worklist_next` gives a reader, in this order: an adjudication round they owe, a case waiting for
+an adjudicator (adjudicator role, not one of its readers), then a new first read: the
+highest-priority item that still needs a read from someone other than this reader. The claim is a
+Read row with a lease, made in one transaction with the item's `reads_open` counter; on PostgreSQL
+the item row is taken with SELECT ... FOR UPDATE SKIP LOCKED, so concurrent readers never wait on
+one another and never over-assign (the database also refuses reads_open > readers_needed). On
+SQLite writers are serialised (BEGIN IMMEDIATE), which gives the same guarantee. Expired leases are
+reclaimed lazily by every call.
+"""
+
+import hashlib
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from annotations.models import AdjudicationCase, Dataset, Image, Label, QCFlag, RankingScore, Read, WorkItem
+from annotations.models.choices import LabelSource, QCStatus, ReadStatus, Role, WorkState
+from annotations.selectors.access import roles_on
+from annotations.selectors.worklist import (
+    active_claims,
+    adjudication_task_for,
+    decision_task_for,
+    next_read_candidates,
+)
+from annotations.services.audit import audit_record
+from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.reading import release_claim
+
+RANDOM = "random"
+CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str  # "read" | "adjudication" | "decision"
+    item: WorkItem
+    read: Read | None = None
+    case: AdjudicationCase | None = None
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    queued: int
+    held_for_qc: int
+    skipped: int  # already queued, or already final
+    strategy: str
+
+
+def random_score(seed: int, image_id: int) -> float:
+    """A uniform [0, 1) score, reproducible from (seed, image id) on any machine."""
+    digest = hashlib.blake2b(f"{seed}:{image_id}".encode(), digest_size=8).digest()
+    return (struct.unpack(">Q", digest)[0] >> 11) / float(1 << 53)
+
+
+def _scores_for(strategy: str, model_version) -> Q:
+    return Q(strategy=strategy) & (
+        Q(model_version=model_version) if model_version is not None else Q(model_version__isnull=True)
+    )
+
+
+def random_scores_fill(*, dataset: Dataset, image_ids: list[int], seed: int) -> None:
+    """(Re)write the random baseline's score of these images from `seed`."""
+    for start in range(0, len(image_ids), CHUNK):
+        chunk = image_ids[start : start + CHUNK]
+        RankingScore.objects.filter(image_id__in=chunk, strategy=RANDOM, model_version__isnull=True).delete()
+        RankingScore.objects.bulk_create(
+            RankingScore(dataset=dataset, image_id=i, strategy=RANDOM, score=random_score(seed, i))
+            for i in chunk
+        )
+
+
+def _candidates(dataset: Dataset, image_ids: Iterable[int] | None):
+    qs = Image.objects.filter(dataset=dataset)
+    if image_ids is not None:
+        wanted = set(image_ids)
+        found = set(qs.filter(pk__in=wanted).values_list("pk", flat=True))
+        if missing := sorted(wanted - found):
+            raise NotFoundError(
+                f"{len(missing)} image id(s) are not in this dataset", detail={"missing": missing[:50]}
+            )
+        qs = qs.filter(pk__in=wanted)
+    final = Label.objects.filter(image_id=OuterRef("pk"), source=LabelSource.ADJUDICATED)
+    queued = WorkItem.objects.filter(image_id=OuterRef("pk"))
+    return qs, qs.filter(~Exists(queued), ~Exists(final))
+
+
+@transaction.atomic
+def worklist_enqueue(
+    *,
+    dataset: Dataset,
+    image_ids: Iterable[int] | None = None,
+    strategy: str = RANDOM,
+    seed: int = 0,
+    limit: int | None = None,
+    model_version=None,
+    actor=None,
+) -> EnqueueResult:
+    """Select images of `dataset` for review (all, or `image_ids`; the top `limit` by the strategy's
+    stored score) and queue them with that score as priority. Images already queued or already
+    final are skipped; images with an open QC flag are queued on hold. The random strategy writes
+    its reproducible scores (from `seed`) first; any other strategy must have stored scores."""
+    if limit is not None and limit < 1:
+        raise InvalidInputError("limit must be at least 1")
+    given, candidates = _candidates(dataset, image_ids)
+    skipped = given.count() - candidates.count()
+    if strategy == RANDOM and model_version is None:
+        random_scores_fill(
+            dataset=dataset, image_ids=list(candidates.values_list("pk", flat=True)), seed=seed
+        )
+    elif not RankingScore.objects.filter(_scores_for(strategy, model_version), dataset=dataset).exists():
+        raise InvalidInputError(
+            f"no stored scores for strategy {strategy!r}; score the dataset first or use {RANDOM!r}"
+        )
+    score = RankingScore.objects.filter(_scores_for(strategy, model_version), image_id=OuterRef("pk"))
+    flagged = QCFlag.objects.filter(image_id=OuterRef("pk"), status=QCStatus.OPEN)
+    ranked = candidates.annotate(score=Subquery(score.values("score")[:1]), held=Exists(flagged)).order_by(
+        F("score").desc(nulls_last=True), "pk"
+    )
+    rows = ranked.values_list("pk", "score", "held")
+    rows = list(rows[:limit] if limit else rows)
+    items = [
+        WorkItem(
+            image_id=pk,
+            dataset=dataset,
+            state=WorkState.QC_HOLD if held else WorkState.READING,
+            priority=score if score is not None else 0.0,
+            priority_strategy=strategy,
+            readers_needed=dataset.readers_per_item,
+        )
+        for pk, score, held in rows
+    ]
+    WorkItem.objects.bulk_create(items, batch_size=CHUNK)
+    result = EnqueueResult(
+        queued=len(items),
+        held_for_qc=sum(1 for r in rows if r[2]),
+        skipped=skipped,
+        strategy=strategy,
+    )
+    audit_record(
+        actor=actor,
+        action="worklist.enqueue",
+        obj=dataset,
+        dataset=dataset,
+        after={**result.__dict__, "seed": seed, "limit": limit, "readers_per_item": dataset.readers_per_item},
+    )
+    return result
+
+
+@transaction.atomic
+def worklist_reprioritise(*, dataset: Dataset, strategy: str, model_version=None, actor=None) -> int:
+    """Copy the stored scores of (strategy, model version) into the priority of every queued item
+    still waiting for first reads; returns how many items changed. Items without a score keep theirs."""
+    scores = RankingScore.objects.filter(_scores_for(strategy, model_version), image_id=OuterRef("image_id"))
+    n = (
+        WorkItem.objects.filter(dataset=dataset, state__in=[WorkState.READING, WorkState.QC_HOLD])
+        .filter(Exists(scores))
+        .update(priority=Subquery(scores.values("score")[:1]), priority_strategy=strategy)
+    )
+    audit_record(
+        actor=actor,
+        action="worklist.reprioritise",
+        obj=dataset,
+        dataset=dataset,
+        after={
+            "strategy": strategy,
+            "model_version": getattr(model_version, "pk", model_version),
+            "items": n,
+        },
+    )
+    return n
+
+
+def leases_reclaim(*, dataset: Dataset | None = None, limit: int = 200) -> int:
+    """Release claimed reads whose lease expired; returns how many slots came back."""
+    now = timezone.now()
+    expired = Read.objects.filter(status=ReadStatus.CLAIMED, lease_expires_at__lt=now)
+    if dataset is not None:
+        expired = expired.filter(image__dataset=dataset)
+    n = 0
+    for read_id, image_id in expired.order_by("lease_expires_at").values_list("pk", "image_id")[:limit]:
+        with transaction.atomic():
+            item = (
+                WorkItem.objects.select_for_update()
+                .select_related("dataset")
+                .filter(image_id=image_id)
+                .first()
+            )
+            read = Read.objects.filter(
+                pk=read_id, status=ReadStatus.CLAIMED, lease_expires_at__lt=now
+            ).first()
+            if item is not None and read is not None:
+                release_claim(read, item=item, actor=None, reason="lease_reclaimed")
+                n += 1
+    return n
+
+
+def _claim(*, reader, dataset: Dataset) -> Read | None:
+    lease_until = timezone.now() + timedelta(seconds=settings.ARBITER_READ_LEASE_SECONDS)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                qs = next_read_candidates(reader=reader, dataset=dataset)
+                if connection.features.has_select_for_update_skip_locked:
+                    qs = qs.select_for_update(skip_locked=True)
+                item = qs.first()
+                if item is None:
+                    return None
+                read = Read.objects.create(
+                    image_id=item.image_id,
+                    reader=reader,
+                    round=0,
+                    status=ReadStatus.CLAIMED,
+                    lease_expires_at=lease_until,
+                )
+                WorkItem.objects.filter(pk=item.pk).update(reads_open=F("reads_open") + 1)
+                audit_record(
+                    actor=reader,
+                    action="read.claim",
+                    obj=read,
+                    dataset=dataset,
+                    after={"image": item.image_id, "lease_expires_at": lease_until.isoformat()},
+                )
+                return read
+        except IntegrityError:
+            # The same reader raced themselves to one item (unique read per reader and round): retry.
+            continue
+    return None
+
+
+def max_open_claims() -> int:
+    """Claims a reader may hold at once: 2 lets the reading screen preload the next item."""
+    return getattr(settings, "ARBITER_MAX_OPEN_CLAIMS", 2)
+
+
+def worklist_next(*, reader, dataset: Dataset) -> Task | None:
+    """The reader's next task on `dataset` (see the module docstring), or None when there is none."""
+    roles = roles_on(reader, dataset)
+    leases_reclaim(dataset=dataset)
+    if Role.RADIOLOGIST in roles and (case := adjudication_task_for(reader=reader, dataset=dataset)):
+        return Task("adjudication", WorkItem.objects.get(image_id=case.image_id), case=case)
+    if Role.ADJUDICATOR in roles and (case := decision_task_for(adjudicator=reader, dataset=dataset)):
+        return Task("decision", WorkItem.objects.get(image_id=case.image_id), case=case)
+    if Role.RADIOLOGIST not in roles:
+        return None
+    held = list(active_claims(reader=reader, dataset=dataset)[: max_open_claims()])
+    read = _claim(reader=reader, dataset=dataset) if len(held) < max_open_claims() else None
+    read = read or (held[0] if held else None)
+    if read is None:
+        return None
+    return Task("read", WorkItem.objects.get(image_id=read.image_id), read=read)
