@@ -1,18 +1,27 @@
-"""PACS sources: registering a DICOMweb endpoint for a dataset, and the periodic sync of one source.
+"""PACS sources: registering a DICOMweb endpoint for a dataset, the periodic sync of one source, and
+sending a study's published final labels back to the PACS as a DICOM Basic Text SR (STOW-RS).
 
 The import itself is annotations.ingest.pacs.pacs_import; this module decides which studies a
 periodic sync asks for (the source's modality, StudyDate within its look-back window).
 """
 
 import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from annotations.ingest.pacs import PacsImportResult, PacsQuery, pacs_import
-from annotations.models import Dataset, PacsSource
+from annotations.imaging.dicom import read_dicom_meta
+from annotations.imaging.errors import ImagingError
+from annotations.ingest.pacs import PacsClient, PacsError, PacsImportResult, PacsQuery, pacs_import
+from annotations.models import Dataset, Image, PacsSource, Study
+from annotations.models.choices import FileFormat
+from annotations.selectors.final_labels import published_final_labels
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.pacs_sr import FindingLabel, ImageLabels, StudyLabels, build_label_sr
 
 
 def pacs_source_get_or_create(
@@ -63,3 +72,129 @@ def pacs_sync(source_id: int) -> PacsImportResult:
     if source is None:
         raise NotFoundError(f"No PACS source {source_id}.")
     return pacs_import(source, periodic_query(source))
+
+
+# --- Adjudicated labels back to the PACS ------------------------------------------------------
+
+
+def _header_value(item: dict, tag: str) -> str:
+    values = item.get(tag, {}).get("Value") or []
+    if not values:
+        return ""
+    value = values[0]
+    if isinstance(value, dict):  # PN in DICOM JSON
+        return str(value.get("Alphabetic", ""))
+    return str(value)
+
+
+_HEADER_TAGS = {
+    "PatientName": "00100010",
+    "PatientID": "00100020",
+    "PatientBirthDate": "00100030",
+    "PatientSex": "00100040",
+    "StudyDate": "00080020",
+    "StudyTime": "00080030",
+    "AccessionNumber": "00080050",
+    "ReferringPhysicianName": "00080090",
+    "StudyID": "00200010",
+}
+
+
+def _pacs_header(client: PacsClient, study_uid: str) -> tuple[tuple[str, str], ...]:
+    """The study's patient/study attributes as the PACS holds them, so the SR files with the study."""
+    try:
+        found = client.dicomweb.search_for_studies(
+            search_filters={"StudyInstanceUID": study_uid}, fields=list(_HEADER_TAGS)
+        )
+    except Exception as exc:  # network or HTTP: the PACS is the problem, not the labels
+        raise PacsError(
+            f"PACS at {client.url} failed to find study for the label SR ({type(exc).__name__})."
+        ) from exc
+    if not found:
+        raise PacsError(
+            f"The PACS at {client.url} does not hold this study; nothing was sent.", code="pacs_no_study"
+        )
+    return tuple((k, v) for k, tag in _HEADER_TAGS.items() if (v := _header_value(found[0], tag)))
+
+
+def _sop_class(image: Image) -> str:
+    try:
+        return read_dicom_meta(Path(settings.MEDIA_ROOT) / image.file.name).sop_class_uid
+    except (ImagingError, OSError):
+        return ""
+
+
+def study_labels(study: Study) -> StudyLabels | None:
+    """The study's published final labels as an SR payload; None when it has none on DICOM images."""
+    labels = (
+        published_final_labels(study.dataset)
+        .filter(
+            image__study=study, image__sop_instance_uid__isnull=False, image__file_format=FileFormat.DICOM
+        )
+        .select_related("finding", "provenance", "image")
+        .order_by("image_id", "finding__order", "finding__key")
+    )
+    by_image: dict[int, list] = {}
+    images: dict[int, Image] = {}
+    for label in labels:
+        images[label.image_id] = label.image
+        prov = getattr(label, "provenance", None)
+        by_image.setdefault(label.image_id, []).append(
+            FindingLabel(
+                finding=label.finding.key,
+                value=label.value,
+                how_reached=prov.how_reached if prov else "imported",
+                rounds=prov.rounds if prov else 0,
+                reader_values=tuple(sorted(str(r.get("value", "")) for r in (prov.readers if prov else []))),
+                decided_at=prov.decided_at.isoformat(timespec="seconds") if prov else "",
+            )
+        )
+    entries = []
+    for image_id, findings in by_image.items():
+        sop_class = _sop_class(images[image_id])
+        if sop_class:
+            entries.append(ImageLabels(sop_class, images[image_id].sop_instance_uid, tuple(findings)))
+    if not entries:
+        return None
+    return StudyLabels(
+        study_instance_uid=study.study_instance_uid,
+        dataset=study.dataset.slug,
+        schema=study.dataset.schema.key,
+        images=tuple(entries),
+    )
+
+
+@dataclass
+class LabelSrSendResult:
+    sent: list[str]  # SOP Instance UIDs of the SRs stored
+    skipped: int  # studies without published final labels on DICOM images
+
+
+def labels_sr_send(
+    *, source: PacsSource, study_ids: list[int] | None = None, client: PacsClient | None = None
+) -> LabelSrSendResult:
+    """STOW-RS one label SR per study of the source's dataset that has published final labels.
+
+    Sending again after no change sends the same SR instance (same UID): the PACS keeps one copy.
+    """
+    client = client or PacsClient(source.url)
+    studies = Study.objects.filter(dataset=source.dataset).select_related("dataset__schema").order_by("id")
+    if study_ids is not None:
+        studies = studies.filter(pk__in=study_ids)
+    sent, skipped = [], 0
+    for study in studies:
+        payload = study_labels(study)
+        if payload is None:
+            skipped += 1
+            continue
+        payload = replace(payload, header=_pacs_header(client, study.study_instance_uid))
+        ds = build_label_sr(payload)
+        try:
+            client.dicomweb.store_instances([ds])
+        except Exception as exc:
+            raise PacsError(f"PACS at {client.url} refused the label SR ({type(exc).__name__}).") from exc
+        sent.append(str(ds.SOPInstanceUID))
+    audit_record(
+        actor=None, action="pacs.labels_sent", obj=source, dataset=source.dataset, after={"sent": len(sent)}
+    )
+    return LabelSrSendResult(sent=sent, skipped=skipped)
