@@ -248,7 +248,8 @@ def _frontal_chest(
     density = soft * body
     density += 0.07 * body * ramp(dome_all - y, edge)  # upper abdomen below the diaphragm
     air = rng.uniform(0.22, 0.27) + (0.1 if emphysema else 0.0)
-    lung_air = air * lung_any * (1.0 - 0.85 * heart)
+    air_map = air * (1.0 - 0.85 * heart)  # the heart in front of the lung leaves less air to replace
+    lung_air = air_map * lung_any
     density -= lung_air
 
     mediastinum = band(x - 0.02, 0.12, 0.03) * ramp(y - dome_all, edge) * ramp(-0.95 - y, 0.05)
@@ -315,7 +316,7 @@ def _frontal_chest(
             density += 0.12 * ptx_line - (0.08 + 0.3 * air) * ptx_rim
             continue
         painter = _PAINTERS[name]
-        density += painter(streams.findings[name], x, y, lungs, lung_masks, edge, size, air, atel_side)
+        density += painter(streams.findings[name], x, y, lungs, lung_masks, edge, size, air_map, atel_side)
     if emphysema:
         density += _bullae(streams.findings["Emphysema"], x, y, lungs, lung_masks, edge)
     return np.clip(density, 0.0, 1.0)
