@@ -3,8 +3,9 @@
 `class_activation_map` is Zhou et al.'s CAM (what the CheXNet paper shows): the final Linear layer's
 weights for one finding applied at every position of the last dense block's (ReLU'd) feature map,
 upsampled to the input size. `occlusion_map` slides an occluding patch over the image
-(`monai.visualize.OcclusionSensitivity`) and records how much the class probability drops. Both return
-a float32 map in [0, 1] at the model's input size (min-max normalised; 1 = most important), ready for
+(`monai.visualize.OcclusionSensitivity`, Gaussian-weighted darkening, so an already black background
+is left unchanged) and records how much the class probability drops. Both return a float32 map in
+[0, 1] at the model's input size (min-max normalised; 1 = most important), ready for
 `overlay.render_overlay`.
 """
 
@@ -83,7 +84,7 @@ def occlusion_map(
         mask_size=mask,
         n_batch=n_batch,
         verbose=False,
-        mode="mean_img",
+        mode="gaussian",
         overlap=overlap,
         activate=model.activate,
     )

@@ -40,7 +40,7 @@ class TrainConfig:
     """Hyper-parameters of one training run (JSON-serialisable via `to_dict`)."""
 
     epochs: int = 10
-    batch_size: int = 32
+    batch_size: int = 16  # CheXNet used minibatches of 16
     lr: float = 1e-3
     betas: tuple[float, float] = (0.9, 0.999)
     weight_decay: float = 0.0

@@ -1,0 +1,57 @@
+"""Synthetic images for the model tests, generated once per session at the tiny model's size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import torch
+
+from mlworker.ml.synthetic import render_cxr, render_oct
+
+SHADOW_FINDINGS = ("Cardiomegaly", "Effusion", "Pneumothorax", "Mass")
+OTHER_FINDINGS = ("Nodule", "Consolidation", "Atelectasis", "Edema")
+
+
+def cxr_images(
+    seed: int, n: int, *, size: int = 64, p: float = 0.25, **kw
+) -> tuple[np.ndarray, list[set[str]]]:
+    """`n` frontal chest films (float32 [0, 1]) with each listed finding present with probability `p`."""
+    rng = np.random.default_rng(seed)
+    images, findings = [], []
+    for _ in range(n):
+        f = {name for name in SHADOW_FINDINGS + OTHER_FINDINGS if rng.random() < p}
+        images.append(render_cxr(rng, f, size=size, **kw))
+        findings.append(f)
+    return np.stack(images), findings
+
+
+def oct_images(seed: int, n: int, *, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    from mlworker.ml.synthetic import OCT_CLASSES
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(OCT_CLASSES), n)
+    return np.stack([render_oct(rng, OCT_CLASSES[k], size=size) for k in labels]), labels
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    """One intra-op thread for this package's tests (module fixtures that train included): on a small
+    shared CPU, OpenMP threads contending for cores make tiny networks 10-30x slower than one thread."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def chest_pool() -> np.ndarray:
+    """Unlabelled upright frontal chests for the self-supervised detectors (64 px)."""
+    return cxr_images(101, 300)[0]
+
+
+@pytest.fixture(scope="session")
+def chest_test() -> np.ndarray:
+    """Held-out upright chests from another seed, at a larger size than the model's input."""
+    return cxr_images(202, 200, size=96)[0]
