@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import me_views, reading_urls, views
+from annotations.api import me_views, reading_urls, similar_views, views
 
 router = DefaultRouter()
 router.register("datasets", views.DatasetViewSet, basename="dataset")
@@ -11,4 +11,9 @@ router.register("studies", views.StudyViewSet, basename="study")
 router.register("images", views.ImageViewSet, basename="image")
 router.register("jobs", views.JobViewSet, basename="job")
 
-urlpatterns = [path("me/", me_views.MeView.as_view(), name="me"), *router.urls, *reading_urls.urlpatterns]
+urlpatterns = [
+    path("me/", me_views.MeView.as_view(), name="me"),
+    *router.urls,
+    *reading_urls.urlpatterns,
+    *similar_views.urlpatterns,
+]
