@@ -15,6 +15,7 @@ from annotations.api import serializers as s
 from annotations.models import Job, Label, Study
 from annotations.models.choices import Role
 from annotations.selectors.access import access_dataset, access_datasets, access_image, access_images
+from annotations.services.nlp_labels import nlp_job_start
 from annotations.services.rendering import image_render, image_thumbnail
 from annotations.services.uploads import import_upload
 
@@ -49,6 +50,14 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
             upload=body.validated_data["file"],
             user=request.user,
         )
+        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: s.JobSerializer})
+    @action(detail=True, methods=["post"], url_path="nlp")
+    def nlp(self, request: Request, pk=None) -> Response:
+        """Mine labels from the dataset's stored reports on a worker (idempotent per pipeline version)."""
+        dataset = access_dataset(request.user, pk, roles=(Role.ADMIN,))
+        job = nlp_job_start(dataset=dataset, user=request.user)
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -16,14 +16,28 @@ from annotations.services.datasets import dataset_get_or_create, membership_gran
 from annotations.services.schemas import schemas_ensure_all
 
 DEMO_PASSWORD = "arbiter-demo"
-DEMO_USERS = [("admin", True, [Role.ADMIN]), ("rad1", False, [Role.RADIOLOGIST]),
-              ("rad2", False, [Role.RADIOLOGIST]), ("rad3", False, [Role.RADIOLOGIST, Role.ADJUDICATOR])]
+DEMO_USERS = [
+    ("admin", True, [Role.ADMIN]),
+    ("rad1", False, [Role.RADIOLOGIST]),
+    ("rad2", False, [Role.RADIOLOGIST]),
+    ("rad3", False, [Role.RADIOLOGIST, Role.ADJUDICATOR]),
+]
 # (dataset slug, name, modality, schema, [(importer, relative path)])
 DEMO_DATASETS = [
-    ("cxr-dicom", "Chest X-rays (DICOM)", Modality.CHEST_XRAY, "chestxray14",
-     [("dicom", "dicom"), ("reports", "reports.csv")]),
-    ("chestxray14", "ChestX-ray14 layout", Modality.CHEST_XRAY, "chestxray14",
-     [("chestxray14", "chestxray14"), ("reports", "chestxray14/reports.csv"), ("google4", "google4")]),
+    (
+        "cxr-dicom",
+        "Chest X-rays (DICOM)",
+        Modality.CHEST_XRAY,
+        "chestxray14",
+        [("dicom", "dicom"), ("reports", "reports.csv")],
+    ),
+    (
+        "chestxray14",
+        "ChestX-ray14 layout",
+        Modality.CHEST_XRAY,
+        "chestxray14",
+        [("chestxray14", "chestxray14"), ("reports", "chestxray14/reports.csv"), ("google4", "google4")],
+    ),
     ("oct", "Retinal OCT (Kermany layout)", Modality.OCT, "oct4", [("kermany", "OCT2017")]),
 ]
 
@@ -32,7 +46,9 @@ class Command(BaseCommand):
     help = "Generate and import the synthetic demo cohort and create the demo users (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--cohort", type=Path, default=None, help="where the cohort lives (default var/cohort)")
+        parser.add_argument(
+            "--cohort", type=Path, default=None, help="where the cohort lives (default var/cohort)"
+        )
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, **opts) -> None:
@@ -43,14 +59,17 @@ class Command(BaseCommand):
         User = get_user_model()
         users = {}
         for username, staff, _ in DEMO_USERS:
-            user, created = User.objects.get_or_create(username=username, defaults={"is_staff": staff,
-                                                                                     "is_superuser": staff})
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"is_staff": staff, "is_superuser": staff}
+            )
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             users[username] = user
         for slug, name, modality, schema, imports in DEMO_DATASETS:
-            dataset, created = dataset_get_or_create(slug=slug, name=name, modality=modality, schema_key=schema)
+            dataset, created = dataset_get_or_create(
+                slug=slug, name=name, modality=modality, schema_key=schema
+            )
             for username, _, roles in DEMO_USERS:
                 for role in roles:
                     membership_grant(dataset=dataset, user=users[username], role=role)

@@ -1,0 +1,94 @@
+"""Storing NLP labels mined from a dataset's reports: one label per image, finding and pipeline version.
+
+Every image of a report's study gets the report's labels, with the evidence spans (character offsets
+into Report.text) and the rule that fired, so the reading screen can highlight why.
+"""
+
+from collections.abc import Iterable
+
+from annotations.models import Dataset, Image, Job, Label, Report
+from annotations.models.choices import LabelSource, LabelValue
+from annotations.services.errors import InvalidInputError
+from annotations.services.labels import LabelInput, findings_by_key, labels_put
+from mlworker.ml.label_schemas import SCHEMAS
+from mlworker.ml.nlp.labels import ReportLabels
+
+NLP_SCHEMAS = ("chexpert", "chestxray14", "google4")
+
+
+def nlp_schema_of(dataset: Dataset) -> str:
+    key = dataset.schema.key
+    if key not in NLP_SCHEMAS:
+        raise InvalidInputError(
+            f"dataset {dataset.slug!r} uses schema {key!r}; "
+            f"report labelling supports {', '.join(NLP_SCHEMAS)}"
+        )
+    return key
+
+
+def evidence_json(labels: ReportLabels, finding: str) -> list[dict]:
+    return [
+        {
+            "start": e.start,
+            "end": e.end,
+            "text": e.text,
+            "value": e.value,
+            "section": e.section,
+            "rule": e.rule,
+        }
+        for e in labels[finding].evidence
+    ]
+
+
+def reports_pending(dataset: Dataset, version: str) -> Iterable[int]:
+    """Ids of the dataset's reports with an image not yet labelled by pipeline `version`."""
+    done = Label.objects.filter(
+        image__dataset=dataset, source=LabelSource.NLP, source_version=version
+    ).values("image__study_id")
+    return (
+        Report.objects.filter(study__dataset=dataset, study__images__isnull=False)
+        .exclude(study_id__in=done)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def nlp_labels_store(dataset: Dataset, report: Report, labels: ReportLabels, findings=None) -> int:
+    """Write `labels` (for `report`) to every image of the report's study; returns labels created."""
+    findings = findings if findings is not None else findings_by_key(dataset.schema)
+    schema_findings = set(SCHEMAS[dataset.schema.key].findings)
+    values = {
+        lab.finding: LabelInput(lab.value or LabelValue.BLANK, evidence=evidence_json(labels, lab.finding))
+        for lab in labels.labels
+        if lab.finding in schema_findings
+    }
+    created = 0
+    for image in Image.objects.filter(study_id=report.study_id):
+        created += labels_put(
+            image=image,
+            schema=dataset.schema,
+            source=LabelSource.NLP,
+            source_version=labels.version,
+            labels=values,
+            findings=findings,
+        )
+    return created
+
+
+def nlp_job_start(*, dataset: Dataset, user) -> Job:
+    """Queue report labelling for `dataset` on a worker; returns the job to poll."""
+    from django.db import transaction
+
+    from annotations.models.choices import JobKind
+    from annotations.services.audit import audit_record
+    from annotations.services.jobs import job_create
+    from mlworker.tasks.nlp import label_dataset_reports
+
+    nlp_schema_of(dataset)
+    job = job_create(
+        kind=JobKind.NLP, dataset=dataset, created_by=user, params={"schema": dataset.schema.key}
+    )
+    audit_record(actor=user, action="nlp.start", obj=job, dataset=dataset)
+    transaction.on_commit(lambda: label_dataset_reports.delay(job.pk))
+    return job

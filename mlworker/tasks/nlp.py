@@ -1,0 +1,46 @@
+"""Mining labels from a dataset's stored reports, in batches, with progress; idempotent per
+(report, pipeline version): a rerun labels only the reports that still lack this version's labels."""
+
+from functools import cache
+
+from celery import shared_task
+
+from annotations.models import Job, Report
+from annotations.models.choices import JobStatus
+from annotations.services.jobs import job_finish, job_progress, job_start
+from annotations.services.labels import findings_by_key
+from annotations.services.nlp_labels import nlp_labels_store, nlp_schema_of, reports_pending
+from mlworker.ml.nlp.labeler import ReportLabeler
+
+BATCH = 256
+
+
+@cache
+def labeler_for(schema: str) -> ReportLabeler:
+    """One labeler per worker process and schema (building the lexicon is the expensive part)."""
+    return ReportLabeler(schema)
+
+
+@shared_task(bind=True, acks_late=True)
+def label_dataset_reports(self, job_id: int) -> dict:
+    job = Job.objects.select_related("dataset__schema").get(pk=job_id)
+    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        return job.summary
+    dataset = job.dataset
+    labeler = labeler_for(nlp_schema_of(dataset))
+    job_start(job_id, task_id=self.request.id or "")
+    pending = list(reports_pending(dataset, labeler.version))
+    findings = findings_by_key(dataset.schema)
+    summary = {"reports": 0, "labels_created": 0, "errors": 0, "pipeline_version": labeler.version}
+    errors = []
+    for start in range(0, len(pending), BATCH):
+        reports = list(Report.objects.filter(id__in=pending[start : start + BATCH]).order_by("id"))
+        for report, labels in zip(reports, labeler.label_many(r.text for r in reports), strict=True):
+            if labels.error:
+                summary["errors"] += 1
+                errors.append({"file": f"report {report.pk}", "code": "nlp_error", "message": labels.error})
+            summary["labels_created"] += nlp_labels_store(dataset, report, labels, findings)
+            summary["reports"] += 1
+        job_progress(job_id, summary["reports"], len(pending))
+    job_finish(job_id, summary={**summary, "created": summary["reports"]}, errors=errors[:1000])
+    return summary
