@@ -137,7 +137,7 @@ class Scorer:
 
             def fetch(lo: int) -> torch.Tensor:
                 t = load(lo, min(lo + batch_size, n))
-                return t.pin_memory() if cuda and not t.is_cuda else t
+                return t.pin_memory() if cuda and not t.is_cuda and not t.is_pinned() else t
 
             probs_out: list[torch.Tensor] = []
             emb_out: list[torch.Tensor] = []
