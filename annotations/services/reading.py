@@ -12,31 +12,42 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from annotations.models import Read, WorkItem
+from annotations.models import AuditEvent, Read, WorkItem
 from annotations.models.choices import ReadStatus, WorkState
 from annotations.services.adjudication import close_first_reads, lock_item, write_read_labels
 from annotations.services.audit import audit_record
 from annotations.services.errors import ConflictError, NotFoundError
 from annotations.services.read_values import parse_answers, schema_questions
 
+RELEASED = ("read.lease_reclaimed", "read.released_for_qc")
 
-def _own_read_locked(reader, read_id: int) -> tuple[WorkItem, Read]:
-    """The item locked, then the read re-read under the lock; the read must be the reader's own."""
-    image_id = Read.objects.filter(pk=read_id).values_list("image_id", flat=True).first()
-    if image_id is None:
-        raise ConflictError(
+
+def _missing(reader, read_id: int) -> Exception:
+    """404 for a read that never was the reader's; 409 for their claim that was released."""
+    released = AuditEvent.objects.filter(
+        object_type="annotations.read",
+        object_id=str(read_id),
+        action__in=RELEASED,
+        before__reader=reader.pk,
+    ).exists()
+    if released:
+        return ConflictError(
             "This claim was released (its lease expired or the image was held for QC); "
             "ask the worklist for the next item.",
             code="claim_released",
         )
+    return NotFoundError("No such read.")
+
+
+def _own_read_locked(reader, read_id: int) -> tuple[WorkItem, Read]:
+    """The item locked, then the read re-read under the lock; the read must be the reader's own."""
+    image_id = Read.objects.filter(pk=read_id, reader=reader).values_list("image_id", flat=True).first()
+    if image_id is None:
+        raise _missing(reader, read_id)
     item = lock_item(image_id)
-    read = Read.objects.filter(pk=read_id).first()
+    read = Read.objects.filter(pk=read_id, reader=reader).first()
     if read is None:
-        raise ConflictError(
-            "This claim was released; ask the worklist for the next item.", code="claim_released"
-        )
-    if read.reader_id != reader.pk:
-        raise NotFoundError("No such read.")
+        raise _missing(reader, read_id)
     if read.round != 0:
         raise ConflictError("Adjudication rounds are answered through the adjudication case.")
     return item, read

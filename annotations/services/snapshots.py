@@ -30,9 +30,9 @@ FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; cha
 
 
 def _filters(dataset: Dataset, raw: dict) -> dict:
-    findings = validate_choices(
-        "findings", raw.get("findings"), dataset.schema.findings.values_list("key", flat=True)
-    )
+    schema_findings = list(dataset.schema.findings.order_by("order").values_list("key", flat=True))
+    findings = validate_choices("findings", raw.get("findings"), schema_findings)
+    findings = [f for f in schema_findings if f in findings]  # schema order, once each
     how = validate_choices("how_reached", raw.get("how_reached"), HowReached.values)
     splits = validate_choices("splits", raw.get("splits"), Split.values)
     start, end = raw.get("decided_from"), raw.get("decided_to")
@@ -131,8 +131,9 @@ def snapshot_build(snapshot_id: int, *, chunk_size: int = 5000) -> LabelSetSnaps
     tmp_csv, tmp_jsonl = folder / f".{stem}.csv.part", folder / f".{stem}.jsonl.part"
     findings = snapshot.filters.get("findings") or snapshot.policy["findings"]
     try:
+        consistent_cut = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic():
-            if connection.vendor == "postgresql":
+            if consistent_cut:  # the worker's own transaction (not a caller's): one snapshot of the data
                 connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             as_of = timezone.now()
             written = write_label_set(

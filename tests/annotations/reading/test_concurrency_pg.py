@@ -1,0 +1,90 @@
+"""Concurrent readers on PostgreSQL: threads, each with its own database connection, hammer the
+worklist; no item ever gets more than N first reads, nor two from one reader, and every item
+completes. (SQLite serialises writers, so this runs on PostgreSQL only.)"""
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from annotations.models import Read, WorkItem
+from annotations.services.reading import read_submit
+from annotations.services.worklist import worklist_next
+from tests.annotations.reading.conftest import labels, make_images
+from tests.support.services import needs_postgres
+
+pytestmark = [needs_postgres(), pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def run_threads(target, users) -> list[BaseException]:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(users))
+
+    def body(user):
+        try:
+            barrier.wait()
+            target(user)
+        except BaseException as exc:  # reported to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=body, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return errors
+
+
+def test_simultaneous_claims_never_exceed_n(make_team):
+    from annotations.services.worklist import worklist_enqueue
+
+    team = make_team("google4", readers=8, readers_per_item=3)
+    [image] = make_images(team.dataset, 1)
+    worklist_enqueue(dataset=team.dataset)
+    got: list = []
+
+    def grab(user):
+        # SKIP LOCKED makes a reader pass over the row another one holds; they ask again until
+        # they hold a claim or the item is full.
+        for _ in range(500):
+            if (task := worklist_next(reader=user, dataset=team.dataset)) is not None:
+                got.append(task)
+                return
+            if WorkItem.objects.get(image=image).reads_open >= 3:
+                return
+
+    assert run_threads(grab, team.readers) == []
+    assert len(got) == 3 and len({t.read.reader_id for t in got}) == 3
+    assert Read.objects.filter(image=image).count() == 3 == WorkItem.objects.get(image=image).reads_open
+
+
+def test_readers_racing_through_a_queue_never_over_assign(make_team):
+    from annotations.services.worklist import worklist_enqueue
+
+    team = make_team("google4", readers=6, readers_per_item=3)
+    images = make_images(team.dataset, 12)
+    worklist_enqueue(dataset=team.dataset, seed=3)
+    body = {"labels": labels(team.dataset)}
+
+    def read_all(user):
+        for _ in range(2000):
+            task = worklist_next(reader=user, dataset=team.dataset)
+            if task is not None:
+                read_submit(reader=user, read_id=task.read.pk, **body)
+                continue
+            waiting = WorkItem.objects.filter(state="reading").exclude(image__reads__reader=user)
+            if not waiting.exists():
+                return
+            time.sleep(0.005)  # the rest is held by other readers right now
+
+    assert run_threads(read_all, team.readers) == []
+    per_item = Counter(Read.objects.filter(round=0).values_list("image_id", flat=True))
+    assert per_item == dict.fromkeys((i.pk for i in images), 3)
+    pairs = Counter(Read.objects.filter(round=0).values_list("image_id", "reader_id"))
+    assert max(pairs.values()) == 1
+    assert set(WorkItem.objects.values_list("state", flat=True)) == {"done"}
+    assert all(w.reads_open == w.readers_needed for w in WorkItem.objects.all())

@@ -1,0 +1,184 @@
+"""The worklist: ranking, never two reads of one item by one reader, never more than N readers,
+leases (expiry and reclaim, release, renew), the preload allowance, QC holds, enqueue and re-ranking."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from annotations.models import QCFlag, RankingScore, Read, WorkItem
+from annotations.services.worklist import random_score, worklist_enqueue
+from tests.annotations.reading.conftest import (
+    claim,
+    enqueue,
+    labels,
+    make_images,
+    next_task,
+    read_item,
+    submit,
+)
+
+
+def test_next_serves_items_in_priority_order_from_stored_scores(make_team):
+    team = make_team("google4", readers_per_item=1)
+    images = make_images(team.dataset, 4)
+    scores = [0.2, 0.9, 0.5, 0.7]
+    for image, score in zip(images, scores, strict=True):
+        RankingScore.objects.create(dataset=team.dataset, image=image, strategy="entropy", score=score)
+    result = enqueue(team, images, strategy="entropy")
+    assert result == {"queued": 4, "held_for_qc": 0, "skipped": 0, "strategy": "entropy"}
+    reader = team.readers[0]
+    served = [
+        read_item(team, reader, {"labels": labels(team.dataset)})["item"]["image"]["id"] for _ in images
+    ]
+    expected = [img.pk for _, img in sorted(zip(scores, images, strict=True), key=lambda t: -t[0])]
+    assert served == expected
+    # Re-ranking copies new scores into the queue's priorities.
+    more = make_images(team.dataset, 2)
+    enqueue(team, more)
+    RankingScore.objects.create(dataset=team.dataset, image=more[0], strategy="margin", score=0.1)
+    RankingScore.objects.create(dataset=team.dataset, image=more[1], strategy="margin", score=0.8)
+    r = team.c(team.admin).post(
+        f"/api/v1/datasets/{team.dataset.pk}/worklist/reprioritise/", {"strategy": "margin"}
+    )
+    assert r.json() == {"items": 2}
+    assert claim(team, reader)["item"]["image"]["id"] == more[1].pk
+
+
+def test_random_strategy_is_reproducible_from_its_seed_and_limit_takes_the_top(make_team):
+    team = make_team("google4")
+    images = make_images(team.dataset, 6)
+    worklist_enqueue(dataset=team.dataset, image_ids=[i.pk for i in images], seed=7, limit=3)
+    queued = dict(WorkItem.objects.values_list("image_id", "priority"))
+    ranked = sorted(images, key=lambda i: -random_score(7, i.pk))
+    assert set(queued) == {i.pk for i in ranked[:3]}
+    assert all(queued[i] == random_score(7, i) for i in queued)
+    assert all(0.0 <= p < 1.0 for p in queued.values())
+
+
+def test_an_item_is_never_served_twice_to_one_reader_nor_beyond_n_readers(make_team):
+    team = make_team("google4", readers=4, readers_per_item=3)
+    a, b, c, d = team.readers
+    [image] = make_images(team.dataset, 1)
+    enqueue(team, [image])
+    first = claim(team, a)
+    # A asks again: the only item is already theirs, so the same claim comes back.
+    again = next_task(team, a)
+    assert again["read"]["id"] == first["read"]["id"]
+    claim(team, b)
+    claim(team, c)
+    assert WorkItem.objects.get(image=image).reads_open == 3
+    assert next_task(team, d)["task"] is None  # three readers hold it already
+    assert Read.objects.filter(image=image).count() == 3
+
+
+def test_expired_lease_is_reclaimed_and_the_late_submit_is_refused(make_team):
+    team = make_team("google4", readers=2, readers_per_item=1)
+    a, b = team.readers
+    [image] = make_images(team.dataset, 1)
+    enqueue(team, [image])
+    stale = claim(team, a)["read"]["id"]
+    assert next_task(team, b)["task"] is None
+    Read.objects.filter(pk=stale).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    task = claim(team, b)  # B's request reclaims A's expired slot and takes it
+    assert task["item"]["image"]["id"] == image.pk
+    assert not Read.objects.filter(pk=stale).exists()
+    assert WorkItem.objects.get(image=image).reads_open == 1
+    r = team.c(a).post(f"/api/v1/reads/{stale}/submit/", {"labels": labels(team.dataset)})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "claim_released"
+    submit(team, b, task["read"]["id"], {"labels": labels(team.dataset)})
+    assert WorkItem.objects.get(image=image).state == "done"
+
+
+def test_expired_but_not_yet_reclaimed_lease_still_submits(make_team):
+    team = make_team("google4", readers_per_item=1)
+    [image] = make_images(team.dataset, 1)
+    enqueue(team, [image])
+    read_id = claim(team, team.readers[0])["read"]["id"]
+    Read.objects.filter(pk=read_id).update(lease_expires_at=timezone.now() - timedelta(minutes=5))
+    submit(team, team.readers[0], read_id, {"labels": labels(team.dataset)})
+    assert WorkItem.objects.get(image=image).state == "done"
+
+
+def test_release_and_renew(make_team, settings):
+    settings.ARBITER_READ_LEASE_SECONDS = 60
+    team = make_team("google4", readers_per_item=1)
+    [image] = make_images(team.dataset, 1)
+    enqueue(team, [image])
+    reader = team.readers[0]
+    task = claim(team, reader)
+    Read.objects.filter(pk=task["read"]["id"]).update(lease_expires_at=timezone.now() + timedelta(seconds=5))
+    r = team.c(reader).post(f"/api/v1/reads/{task['read']['id']}/renew/")
+    assert r.status_code == 200
+    assert Read.objects.get(pk=task["read"]["id"]).lease_expires_at > timezone.now() + timedelta(seconds=50)
+    r = team.c(reader).post(f"/api/v1/reads/{task['read']['id']}/release/")
+    assert r.status_code == 204
+    assert WorkItem.objects.get(image=image).reads_open == 0
+    assert claim(team, team.readers[1])["item"]["image"]["id"] == image.pk
+
+
+def test_a_reader_may_hold_two_claims_to_preload_the_next_item(make_team):
+    team = make_team("google4", readers_per_item=1)
+    images = make_images(team.dataset, 3)
+    enqueue(team, images)
+    reader = team.readers[0]
+    one, two, three = (next_task(team, reader) for _ in range(3))
+    assert one["read"]["id"] != two["read"]["id"]
+    assert three["read"]["id"] == one["read"]["id"]  # at the allowance: the oldest claim again
+    r = team.c(reader).get(f"/api/v1/datasets/{team.dataset.pk}/worklist/claims/")
+    assert [c["id"] for c in r.json()["results"]] == [one["read"]["id"], two["read"]["id"]]
+    submit(team, reader, one["read"]["id"], {"labels": labels(team.dataset)})
+    four = next_task(team, reader)
+    assert four["read"]["id"] not in (one["read"]["id"], two["read"]["id"])
+
+
+def test_images_with_open_qc_flags_are_held_and_released(make_team):
+    team = make_team("google4", readers_per_item=1)
+    flagged, fine = make_images(team.dataset, 2)
+    flag = QCFlag.objects.create(image=flagged, kind="rotated", probability=0.97, source_version="rot-v1")
+    RankingScore.objects.create(dataset=team.dataset, image=flagged, strategy="entropy", score=0.9)
+    RankingScore.objects.create(dataset=team.dataset, image=fine, strategy="entropy", score=0.1)
+    assert enqueue(team, [flagged, fine], strategy="entropy")["held_for_qc"] == 1
+    assert WorkItem.objects.get(image=flagged).state == "qc_hold"
+    reader = team.readers[0]
+    task = read_item(team, reader, {"labels": labels(team.dataset)})
+    assert task["item"]["image"]["id"] == fine.pk
+    assert next_task(team, reader)["task"] is None
+    r = team.c(reader).post(
+        f"/api/v1/datasets/{team.dataset.pk}/qc-flags/resolve/",
+        {"flag_ids": [flag.pk], "action": "correct", "rotate": 90},
+    )
+    assert r.status_code == 200 and r.json()["released"] == 1
+    assert claim(team, reader)["item"]["image"]["id"] == flagged.pk
+
+
+def test_enqueue_checks_its_input_and_stores_nothing_on_error(make_team):
+    team = make_team("google4")
+    images = make_images(team.dataset, 2)
+    other = make_team("google4")
+    foreign = make_images(other.dataset, 1)
+    url = f"/api/v1/datasets/{team.dataset.pk}/worklist/enqueue/"
+    r = team.c(team.admin).post(url, {"image_ids": [images[0].pk, foreign[0].pk]})
+    assert r.status_code == 404 and r.json()["error"]["detail"]["missing"] == [foreign[0].pk]
+    r = team.c(team.admin).post(url, {"strategy": "entropy"})
+    assert r.status_code == 400 and "no stored scores" in r.json()["error"]["message"]
+    r = team.c(team.admin).post(url, {"limit": 0})
+    assert r.status_code == 400
+    r = team.c(team.readers[0]).post(url, {})
+    assert r.status_code == 403
+    assert WorkItem.objects.count() == 0 and RankingScore.objects.count() == 0
+    assert enqueue(team, images)["queued"] == 2
+    assert enqueue(team, images)["skipped"] == 2  # already queued
+
+
+def test_admin_sees_the_queue_and_its_counts(make_team):
+    team = make_team("google4", readers_per_item=2)
+    images = make_images(team.dataset, 3)
+    enqueue(team, images)
+    claim(team, team.readers[0])
+    r = team.c(team.admin).get(f"/api/v1/datasets/{team.dataset.pk}/work-items/", {"state": "reading"})
+    assert r.status_code == 200 and r.json()["count"] == 3
+    priorities = [row["priority"] for row in r.json()["results"]]
+    assert priorities == sorted(priorities, reverse=True)
+    summary = team.c(team.admin).get(f"/api/v1/datasets/{team.dataset.pk}/worklist/summary/").json()
+    assert summary["items"]["reading"] == 3 and summary["claimed_reads"] == 1
+    assert team.c(team.readers[1]).get(f"/api/v1/datasets/{team.dataset.pk}/work-items/").status_code == 403
