@@ -38,3 +38,41 @@ def user_with_role(make_user, dataset: Dataset, username: str, role: str):
     user = make_user(username)
     membership_grant(dataset=dataset, user=user, role=role)
     return user
+
+
+REPORT = "FINDINGS: Left basal atelectasis. Small left pleural effusion. No pneumothorax."
+
+
+def add_report_and_nlp(image: Image) -> None:
+    """A report for the image's study and NLP labels with evidence spans into it."""
+    import hashlib
+
+    from annotations.models import Report
+    from annotations.services.labels import LabelInput, labels_put
+
+    Report.objects.get_or_create(
+        study=image.study,
+        defaults={"text": REPORT, "text_sha256": hashlib.sha256(REPORT.encode()).hexdigest()},
+    )
+
+    def span(phrase: str, rule: str) -> dict:
+        start = REPORT.index(phrase)
+        return {
+            "start": start,
+            "end": start + len(phrase),
+            "text": phrase,
+            "rule": rule,
+            "section": "findings",
+        }
+
+    labels_put(
+        image=image,
+        schema=image.dataset.schema,
+        source="nlp",
+        source_version="e2e-1",
+        labels={
+            "Atelectasis": LabelInput("positive", evidence=[span("atelectasis", "mention")]),
+            "Effusion": LabelInput("positive", evidence=[span("pleural effusion", "mention")]),
+            "Pneumothorax": LabelInput("negative", evidence=[span("No pneumothorax", "negated")]),
+        },
+    )

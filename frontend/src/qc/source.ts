@@ -1,41 +1,81 @@
 /**
- * Where the QC grid's items come from and where its bulk actions go. Until the server has a QC
- * flags API this lists the dataset's images (for browsing) and offers no actions.
+ * The QC grid's data: open QC flags of a dataset (`GET /datasets/{id}/qc-flags/`, filtered by kind
+ * and probability) and bulk resolution (`POST /datasets/{id}/qc-flags/resolve/`: confirm, reject,
+ * or correct by rotating / inverting).
  */
-import { api, unwrap } from '../api/client'
+import { api, unwrap, type Schemas } from '../api/client'
 
 export type QcAction = 'confirm' | 'reject' | 'rotate' | 'invert'
+export type QcKind = Schemas['QCFlagKindEnum']
+
+export const QC_KINDS: Record<QcKind, string> = {
+  rotated: 'Rotated',
+  inverted: 'Inverted',
+  non_frontal: 'Not frontal',
+  wrong_body_part: 'Wrong body part',
+  pediatric: 'Pediatric',
+}
 
 export interface QcItem {
-  /** The flag's id (or the image's, when listing images). */
   id: number
   imageId: number
-  kind: string | null
-  probability: number | null
+  kind: QcKind
+  probability: number
   thumbnailUrl: string
 }
 
-export interface QcList {
-  items: QcItem[]
-  canAct: boolean
-  note: string | null
-}
+/** Pages fetched at most per load (50 flags each): a grid of up to 500 to clear. */
+const MAX_PAGES = 10
 
-export async function qcList(dataset: number, _filter: { kind: string; minProbability: number }): Promise<QcList> {
-  const page = unwrap(await api.GET('/api/v1/images/', { params: { query: { dataset } as never } }))
-  return {
-    items: page.results.map((im) => ({
-      id: im.id,
-      imageId: im.id,
-      kind: null,
-      probability: null,
-      thumbnailUrl: im.thumbnail_url,
-    })),
-    canAct: false,
-    note: 'The QC flags API is not on this server yet: showing the dataset’s images; bulk actions are off.',
+export async function qcList(
+  dataset: number,
+  filter: { kind: QcKind | ''; minProbability: number },
+): Promise<QcItem[]> {
+  const items: QcItem[] = []
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const r = unwrap(
+      await api.GET('/api/v1/datasets/{dataset_id}/qc-flags/', {
+        params: {
+          path: { dataset_id: dataset },
+          query: {
+            status: ['open'],
+            ...(filter.kind ? { kind: [filter.kind] } : {}),
+            min_probability: filter.minProbability,
+            page,
+          },
+        },
+      }),
+    )
+    for (const f of r.results) {
+      items.push({
+        id: f.id,
+        imageId: f.image,
+        kind: f.kind,
+        probability: f.probability,
+        thumbnailUrl: f.thumbnail_url,
+      })
+    }
+    if (!r.next) break
   }
+  return items
 }
 
-export async function qcAct(_dataset: number, _ids: number[], _action: QcAction): Promise<number> {
-  throw new Error('The QC flags API is not on this server yet.')
+export async function qcAct(
+  dataset: number,
+  flagIds: number[],
+  action: QcAction,
+  rotate: 90 | 180 | 270 = 90,
+): Promise<Schemas['QCResolveResult']> {
+  const body: Schemas['QCResolveRequest'] =
+    action === 'rotate'
+      ? { flag_ids: flagIds, action: 'correct', rotate, invert: false, note: '' }
+      : action === 'invert'
+        ? { flag_ids: flagIds, action: 'correct', rotate: 0, invert: true, note: '' }
+        : { flag_ids: flagIds, action, rotate: 0, invert: false, note: '' }
+  return unwrap(
+    await api.POST('/api/v1/datasets/{dataset_id}/qc-flags/resolve/', {
+      params: { path: { dataset_id: dataset } },
+      body,
+    }),
+  )
 }

@@ -48,7 +48,10 @@ export function FindingPanel({
   useEffect(() => {
     if (commentFocus > 0) commentRef.current?.focus()
   }, [commentFocus])
-  useEffect(() => activeRef.current?.scrollIntoView({ block: 'nearest' }), [active])
+  useEffect(() => {
+    // Braces: scrollIntoView returns a Promise in recent Chromium, and an effect may return only a cleanup.
+    void activeRef.current?.scrollIntoView({ block: 'nearest' })
+  }, [active])
   const choiceKey = (key: string) => (q.single ? '__choice__' : key)
   return (
     <ol className="findings" aria-label="Findings">

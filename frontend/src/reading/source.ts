@@ -1,33 +1,145 @@
 /**
  * The reading screen's data: the next task for this reader (a first read, an adjudication round or
- * an adjudicator's decision), its image, study, report and labels, and the submission.
+ * an adjudicator's decision) from `POST /datasets/{id}/worklist/next/`, turned into what the screen
+ * shows, and the submission (`reads/{id}/submit/`, `adjudication-cases/{id}/respond/` or `/decide/`).
  * The one place that knows the reading API's shapes.
  */
-import type { Dataset, ImageInfo, Label } from '../api/types'
-import type { Answers, OtherReader } from './answers'
+import { api, unwrap, type Schemas } from '../api/client'
+import type { ImageInfo } from '../api/types'
+import { CHOICE, type Answer, type Answers, type FindingLike, type OtherReader } from './answers'
 
-export type TaskKind = 'read' | 'adjudicate' | 'decide'
+export type TaskKind = 'read' | 'adjudication' | 'decision'
+
+export interface NlpLabel {
+  finding: string
+  value: string
+  evidence: unknown
+}
 
 export interface Task {
   kind: TaskKind
-  /** What the submission refers to (the read's or the case's id). */
+  /** What the submission refers to: the read's id (read) or the case's id. */
   ref: number
   round: number
   image: ImageInfo
   studyImageIds: number[]
+  schemaKind: string
+  findings: FindingLike[]
   report: string | null
-  labels: Label[]
+  nlp: NlpLabel[]
+  model: Record<string, number>
+  /** Questions still open (adjudication, decision); null = every question (a first read). */
+  open: string[] | null
+  /** The other readers, anonymised, with their latest values per question. */
   others: OtherReader[]
-  /** My earlier answers (adjudication rounds start from them). */
+  /** My latest answers (adjudication rounds start from them). */
   mine: Answers
+  finals: Schemas['FinalLabelBrief'][]
 }
 
-export class NoReadingApi extends Error {}
-
-export async function nextTask(_dataset: Dataset, _mode: 'read' | 'adjudicate'): Promise<Task | null> {
-  throw new NoReadingApi('The reading API is not on this server yet.')
+/** A key that identifies the task (a refetch of the same task gives the same key). */
+export function taskKey(t: Task): string {
+  return `${t.kind}:${t.ref}:${t.round}`
 }
 
-export async function submitTask(_task: Task, _answers: Answers, _durationMs: number): Promise<void> {
-  throw new NoReadingApi('The reading API is not on this server yet.')
+/** Latest value per question over a reader's rounds (a later round answers only the open ones). */
+function latest(view: Schemas['ReaderView'], single: boolean, classes: readonly string[]): OtherReader {
+  const values: Record<string, string> = {}
+  const comments: Record<string, string> = {}
+  let comment = ''
+  for (const r of [...view.rounds].sort((a, b) => a.round - b.round)) {
+    if (single) {
+      const chosen = r.labels.find((l) => l.value === 'positive' && classes.includes(l.finding))
+      if (chosen) values[CHOICE] = chosen.finding
+      if (r.comment) comments[CHOICE] = r.comment
+    } else {
+      for (const l of r.labels) {
+        values[l.finding] = l.value
+        if (l.comment) comments[l.finding] = l.comment
+        else delete comments[l.finding]
+      }
+    }
+    if (r.comment) comment = r.comment
+  }
+  return { reader: view.reader, values, comments, comment }
+}
+
+export function toTask(t: Schemas['Task']): Task | null {
+  const item = t.item
+  if (!t.task || !item) return null
+  const single = item.schema_kind === 'single_choice'
+  const classes = item.findings.filter((f) => !f.is_derived).map((f) => f.key)
+  const views = t.case?.readers ?? item.readers
+  const others = views.filter((v) => !v.is_me).map((v) => latest(v, single, classes))
+  const me = views.find((v) => v.is_me)
+  const open = t.case ? (single ? (t.case.open_findings.length ? [CHOICE] : []) : t.case.open_findings) : null
+  const mine: Record<string, Answer> = {}
+  if (me && t.task === 'adjudication') {
+    const m = latest(me, single, classes)
+    for (const [k, v] of Object.entries(m.values)) {
+      if (open == null || open.includes(k)) mine[k] = { value: v, comment: '' }
+    }
+  }
+  const model: Record<string, number> = {}
+  for (const l of item.model_labels) if (l.probability != null) model[l.finding] = l.probability
+  return {
+    kind: t.task,
+    ref: t.task === 'read' ? (t.read?.id ?? 0) : (t.case?.id ?? 0),
+    round: t.task === 'read' ? 0 : (t.case?.current_round ?? 0),
+    image: item.image,
+    studyImageIds: item.study.image_ids,
+    schemaKind: item.schema_kind,
+    findings: item.findings.map((f, i) => ({ key: f.key, name: f.name, is_derived: f.is_derived, order: i })),
+    report: item.report?.text ?? null,
+    nlp: item.nlp_labels,
+    model,
+    open,
+    others,
+    mine,
+    finals: t.case?.final_labels ?? item.final_labels,
+  }
+}
+
+export async function nextTask(dataset: number): Promise<Task | null> {
+  const r = await api.POST('/api/v1/datasets/{dataset_id}/worklist/next/', {
+    params: { path: { dataset_id: dataset } },
+  })
+  return toTask(unwrap(r))
+}
+
+function body(task: Task, answers: Answers): { labels?: Schemas['LabelEntryRequest'][]; choice?: string } {
+  const asked = (k: string) => task.open == null || task.open.includes(k)
+  if (task.schemaKind === 'single_choice') return { choice: answers[CHOICE]?.value }
+  return {
+    labels: Object.entries(answers)
+      .filter(([k, a]) => a.value && asked(k))
+      .map(([finding, a]) => ({ finding, value: a.value, comment: a.comment.trim() })),
+  }
+}
+
+export async function submitTask(task: Task, answers: Answers, durationMs: number): Promise<void> {
+  const b = body(task, answers)
+  const comment = task.schemaKind === 'single_choice' ? (answers[CHOICE]?.comment ?? '').trim() : ''
+  if (task.kind === 'read') {
+    unwrap(
+      await api.POST('/api/v1/reads/{id}/submit/', {
+        params: { path: { id: task.ref } },
+        body: { ...b, comment, duration_ms: durationMs },
+      }),
+    )
+  } else if (task.kind === 'adjudication') {
+    unwrap(
+      await api.POST('/api/v1/adjudication-cases/{id}/respond/', {
+        params: { path: { id: task.ref } },
+        body: { ...b, comment, duration_ms: durationMs },
+      }),
+    )
+  } else {
+    unwrap(
+      await api.POST('/api/v1/adjudication-cases/{id}/decide/', {
+        params: { path: { id: task.ref } },
+        body: { ...b, reason: comment },
+      }),
+    )
+  }
 }

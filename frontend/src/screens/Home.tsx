@@ -31,11 +31,6 @@ export function Home() {
                     Start reading
                   </Link>
                 )}
-                {canRead(me, d.id) && (
-                  <Link className="button" href={`/adjudicate/${d.id}`}>
-                    Adjudication
-                  </Link>
-                )}
                 {(canRead(me, d.id) || isAdminOn(me, d.id)) && (
                   <Link className="button" href={`/qc/${d.id}`}>
                     QC grid

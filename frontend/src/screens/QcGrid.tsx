@@ -7,23 +7,25 @@ import { useEffect, useMemo, useRef, useState } from 'react'
 import { keyInput, resolveKey } from '../app/hotkeys'
 import { useKeys } from '../app/useKeys'
 import { clear, click, EMPTY, move, retain, selectAll, targets, toggleFocused, type Selection } from '../qc/selection'
-import { qcAct, qcList, type QcAction, type QcItem } from '../qc/source'
+import { QC_KINDS, qcAct, qcList, type QcAction, type QcItem, type QcKind } from '../qc/source'
 import { useAsync } from '../app/useAsync'
 
-const KINDS = ['', 'rotated', 'inverted', 'non_frontal', 'wrong_body_part', 'pediatric'] as const
 
 export function QcGrid({ dataset }: { dataset: number }) {
-  const [kind, setKind] = useState<string>('')
+  const [kind, setKind] = useState<QcKind | ''>('')
+  const [angle, setAngle] = useState<90 | 180 | 270>(90)
   const [minProb, setMinProb] = useState(0.5)
   const list = useAsync(() => qcList(dataset, { kind, minProbability: minProb }), [dataset, kind, minProb])
-  const items: QcItem[] = useMemo(() => list.data?.items ?? [], [list.data])
+  const items: QcItem[] = useMemo(() => list.data ?? [], [list.data])
   const order = useMemo(() => items.map((i) => i.id), [items])
   const [sel, setSel] = useState<Selection>(EMPTY)
   const [status, setStatus] = useState<string | null>(null)
   const gridRef = useRef<HTMLDivElement>(null)
   const [columns, setColumns] = useState(6)
 
-  useEffect(() => setSel((s) => retain(s, order)), [order])
+  useEffect(() => {
+    setSel((s) => retain(s, order))
+  }, [order])
   useEffect(() => {
     const el = gridRef.current
     if (!el) return
@@ -36,11 +38,16 @@ export function QcGrid({ dataset }: { dataset: number }) {
 
   const act = async (action: QcAction) => {
     const ids = targets(sel, order)
-    if (ids.length === 0 || !list.data?.canAct) return
+    if (ids.length === 0) return
     setStatus(`Applying ${action} to ${ids.length}…`)
     try {
-      const n = await qcAct(dataset, ids, action)
-      setStatus(`${action}: ${n} flag${n === 1 ? '' : 's'} done.`)
+      const r = await qcAct(dataset, ids, action, angle)
+      setStatus(
+        `${action}: ${r.resolved} flag${r.resolved === 1 ? '' : 's'} resolved` +
+          (r.excluded ? `, ${r.excluded} excluded from reading` : '') +
+          (r.released ? `, ${r.released} back to reading` : '') +
+          '.',
+      )
       setSel((s) => clear(s))
       list.reload()
     } catch (e) {
@@ -83,7 +90,7 @@ export function QcGrid({ dataset }: { dataset: number }) {
 
   useEffect(() => {
     const el = gridRef.current?.querySelector<HTMLElement>(`[data-index="${sel.focus}"]`)
-    el?.scrollIntoView({ block: 'nearest' })
+    void el?.scrollIntoView({ block: 'nearest' })
   }, [sel.focus])
 
   const count = targets(sel, order).length
@@ -92,10 +99,11 @@ export function QcGrid({ dataset }: { dataset: number }) {
       <div className="qc-bar" role="toolbar" aria-label="QC filters and bulk actions">
         <label>
           Flag
-          <select value={kind} onChange={(e) => setKind(e.target.value)} aria-label="Filter by flag type">
-            {KINDS.map((k) => (
+          <select value={kind} onChange={(e) => setKind(e.target.value as QcKind | '')} aria-label="Filter by flag type">
+            <option value="">all flags</option>
+            {Object.entries(QC_KINDS).map(([k, v]) => (
               <option key={k} value={k}>
-                {k ? k.replace(/_/g, ' ') : 'all flags'}
+                {v}
               </option>
             ))}
           </select>
@@ -116,16 +124,25 @@ export function QcGrid({ dataset }: { dataset: number }) {
           {sel.selected.size} selected of {items.length}
         </span>
         <span className="spacer" />
-        <button type="button" className="button primary" disabled={!count || !list.data?.canAct} onClick={() => act('confirm')}>
+        <button type="button" className="button primary" disabled={!count} onClick={() => act('confirm')}>
           Confirm (c)
         </button>
-        <button type="button" className="button" disabled={!count || !list.data?.canAct} onClick={() => act('reject')}>
+        <button type="button" className="button" disabled={!count} onClick={() => act('reject')}>
           Reject (x)
         </button>
-        <button type="button" className="button" disabled={!count || !list.data?.canAct} onClick={() => act('rotate')}>
-          Rotate 90° (r)
+        <button type="button" className="button" disabled={!count} onClick={() => act('rotate')}>
+          Rotate (r)
         </button>
-        <button type="button" className="button" disabled={!count || !list.data?.canAct} onClick={() => act('invert')}>
+        <select
+          value={angle}
+          onChange={(e) => setAngle(Number(e.target.value) as 90 | 180 | 270)}
+          aria-label="Rotation (clockwise)"
+        >
+          <option value={90}>90°</option>
+          <option value={180}>180°</option>
+          <option value={270}>270°</option>
+        </select>
+        <button type="button" className="button" disabled={!count} onClick={() => act('invert')}>
           Invert (i)
         </button>
       </div>
@@ -135,7 +152,11 @@ export function QcGrid({ dataset }: { dataset: number }) {
         </p>
       )}
       {list.error && <p role="alert">{list.error}</p>}
-      {list.data?.note && <p className="muted">{list.data.note}</p>}
+      {list.data && items.length === 0 && (
+        <p className="muted qc-status" data-testid="qc-empty">
+          No open flags match.
+        </p>
+      )}
       <div
         ref={gridRef}
         className="qc-grid"
@@ -153,10 +174,10 @@ export function QcGrid({ dataset }: { dataset: number }) {
               id={`qc-${it.id}`}
               role="option"
               aria-selected={selected}
-              aria-label={`Image ${it.imageId}${it.kind ? `, flagged ${it.kind.replace(/_/g, ' ')}` : ''}${
-                it.probability != null ? ` ${Math.round(it.probability * 100)}%` : ''
-              }`}
+              aria-label={`Image ${it.imageId}, flagged ${QC_KINDS[it.kind]} ${Math.round(it.probability * 100)}%`}
               data-index={i}
+              data-testid="qc-cell"
+              data-flag-id={it.id}
               className={`qc-cell${selected ? ' selected' : ''}${sel.focus === i ? ' focused' : ''}`}
               onMouseDown={(e) => e.preventDefault()}
               onClick={(e) => {
@@ -166,8 +187,7 @@ export function QcGrid({ dataset }: { dataset: number }) {
             >
               <img src={it.thumbnailUrl} alt="" loading="lazy" draggable={false} />
               <span className="qc-tag">
-                {it.kind ? it.kind.replace(/_/g, ' ') : `#${it.imageId}`}
-                {it.probability != null ? ` ${Math.round(it.probability * 100)}%` : ''}
+                {QC_KINDS[it.kind]} {Math.round(it.probability * 100)}%
               </span>
             </div>
           )

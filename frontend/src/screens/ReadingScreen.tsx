@@ -26,7 +26,7 @@ import {
 import { spansFromLabels } from '../reading/evidence'
 import { FindingPanel, type Hints } from '../reading/FindingPanel'
 import { ReportPanel } from '../reading/ReportPanel'
-import { nextTask, submitTask, type Task } from '../reading/source'
+import { nextTask, submitTask, taskKey, type Task } from '../reading/source'
 import { useReaderClock } from '../reading/useReaderClock'
 import { preload } from '../viewer/preload'
 import { StudyStrip } from '../viewer/StudyStrip'
@@ -44,35 +44,117 @@ export function ReadingScreen({ dataset: datasetId, mode }: { dataset: number; m
 }
 
 /** Fetches a task and decodes its first render so that showing it is a paint. */
-async function fetchAndWarm(dataset: Dataset, mode: 'read' | 'adjudicate'): Promise<Task | null> {
-  const t = await nextTask(dataset, mode)
+async function fetchAndWarm(dataset: number): Promise<Task | null> {
+  const t = await nextTask(dataset)
   if (t) await preload(viewUrl(t.image, null, false)).catch(() => undefined)
   return t
 }
 
+/**
+ * The task loop. The worklist lets a reader hold two claims, so while one item is read the next is
+ * claimed, fetched and its image decoded; a submit then shows it at once and claims the one after.
+ * Adjudication tasks are not claimed ahead (the next call would return the same case).
+ */
 function Reader({ dataset, mode }: { dataset: Dataset; mode: 'read' | 'adjudicate' }) {
   const [task, setTask] = useState<Task | null | undefined>(undefined)
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const upcoming = useRef<Promise<Task | null> | null>(null)
+  const [nextReady, setNextReady] = useState(false)
   const [imageId, setImageId] = useState<number | null>(null)
+  /** A submission that failed after the screen had moved on: shown, and the item can be reopened. */
+  const [unsaved, setUnsaved] = useState<{ task: Task; answers: Answers; message: string } | null>(null)
 
-  const load = useCallback(async () => {
-    try {
-      const t = await (upcoming.current ?? fetchAndWarm(dataset, mode))
-      upcoming.current = null
+  const show = useCallback(
+    (t: Task | null, after?: Promise<unknown>) => {
       setTask(t)
       setImageId(t?.image.id ?? null)
       setError(null)
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e))
-      setTask(null)
-    }
-  }, [dataset, mode])
+      upcoming.current = null
+      setNextReady(false)
+      if (t && t.kind === 'read') {
+        // Claim the next one only once the previous submission is stored (the worklist would
+        // otherwise hand back the item being submitted, which is still a claim).
+        const p = (after ?? Promise.resolve())
+          .catch(() => undefined)
+          .then(() => fetchAndWarm(dataset.id))
+          .then(
+            (n) => (n && taskKey(n) !== taskKey(t) ? n : null),
+            () => null,
+          )
+        upcoming.current = p
+        void p.then(() => {
+          if (upcoming.current === p) setNextReady(true)
+        })
+      }
+    },
+    [dataset.id],
+  )
+
+  const advance = useCallback(
+    async (done: Task | null) => {
+      try {
+        let t = upcoming.current ? await upcoming.current : null
+        if (!t || (done && taskKey(t) === taskKey(done))) t = await fetchAndWarm(dataset.id)
+        if (t && done && taskKey(t) === taskKey(done)) t = null
+        show(t)
+      } catch (e) {
+        setError(e instanceof Error ? e.message : String(e))
+        setTask(null)
+      }
+    },
+    [dataset.id, show],
+  )
 
   useEffect(() => {
-    void load()
-  }, [load])
+    void advance(null)
+  }, [advance])
+
+  /**
+   * Submit. When the next item is already claimed and decoded, it is shown at once and the
+   * submission finishes in the background (a failure is shown with a way back to the item);
+   * otherwise the screen waits for the submission, then fetches the next item.
+   */
+  const submit = async (answers: Answers, ms: number) => {
+    if (!task) return
+    const done = task
+    setUnsaved(null)
+    const sending = submitTask(done, answers, ms)
+    const next = nextReady && upcoming.current ? await upcoming.current : null
+    if (next && taskKey(next) !== taskKey(done)) {
+      show(next, sending)
+      sending.catch((e: unknown) =>
+        setUnsaved({ task: done, answers, message: e instanceof Error ? e.message : String(e) }),
+      )
+      return
+    }
+    setBusy(true)
+    try {
+      await sending
+      await advance(done)
+    } catch (e) {
+      setUnsaved({ task: done, answers, message: e instanceof Error ? e.message : String(e) })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const banner = unsaved && (
+    <div className="unsaved" role="alert" data-testid="unsaved">
+      Your answers on image {unsaved.task.image.id} were not saved: {unsaved.message}{' '}
+      <button
+        type="button"
+        className="button"
+        onClick={() => {
+          const back = { ...unsaved.task, mine: unsaved.answers }
+          setUnsaved(null)
+          show(back)
+        }}
+      >
+        Reopen it
+      </button>
+    </div>
+  )
 
   if (error) {
     return (
@@ -87,32 +169,27 @@ function Reader({ dataset, mode }: { dataset: Dataset; mode: 'read' | 'adjudicat
   if (task === null) {
     return (
       <section className="panel" data-testid="worklist-empty">
-        <h1>{mode === 'read' ? 'Reading' : 'Adjudication'}: nothing left</h1>
-        <p>There is no item waiting for you in {dataset.name} right now.</p>
+        {banner}
+        <h1>Nothing left for you</h1>
+        <p>There is no item or adjudication round waiting for you in {dataset.name} right now.</p>
         <Link href="/">Back to the worklists</Link>
       </section>
     )
   }
   return (
-    <TaskView
-      key={`${task.kind}-${task.ref}-${task.round}`}
-      dataset={dataset}
-      task={task}
-      imageId={imageId ?? task.image.id}
-      onImage={setImageId}
-      busy={busy}
-      onSubmit={async (answers, ms) => {
-        setBusy(true)
-        try {
-          await submitTask(task, answers, ms)
-          await load()
-        } catch (e) {
-          setError(e instanceof Error ? e.message : String(e))
-        } finally {
-          setBusy(false)
-        }
-      }}
-    />
+    <>
+      {banner}
+      <TaskView
+        key={taskKey(task)}
+        dataset={dataset}
+        task={task}
+        imageId={imageId ?? task.image.id}
+        onImage={setImageId}
+        nextReady={nextReady}
+        busy={busy}
+        onSubmit={submit}
+      />
+    </>
   )
 }
 
@@ -121,6 +198,7 @@ function TaskView({
   task,
   imageId,
   onImage,
+  nextReady,
   busy,
   onSubmit,
 }: {
@@ -128,10 +206,16 @@ function TaskView({
   task: Task
   imageId: number
   onImage: (id: number) => void
+  nextReady: boolean
   busy: boolean
   onSubmit: (answers: Answers, durationMs: number) => Promise<void>
 }) {
-  const q = useMemo(() => questionsOf(dataset.schema_kind, dataset.findings), [dataset])
+  const q = useMemo(() => {
+    const all = questionsOf(task.schemaKind, task.findings)
+    // In adjudication only the still-open findings are asked; the settled ones are listed apart.
+    if (task.open == null || all.single) return all
+    return { ...all, rows: all.rows.filter((r) => task.open!.includes(r.key)) }
+  }, [task])
   const [answers, setAnswers] = useState<Answers>(task.mine)
   const [active, setActive] = useState(0)
   const [commentFocus, setCommentFocus] = useState(0)
@@ -141,20 +225,15 @@ function TaskView({
   const viewer = useRef<ViewerHandle>(null)
   const clock = useReaderClock()
 
-  const hints: Hints = useMemo(() => {
-    const nlp: Record<string, string> = {}
-    const model: Record<string, number> = {}
-    for (const l of task.labels) {
-      if (l.source === 'nlp') nlp[l.finding] = l.value
-      if (l.source === 'model' && l.probability != null) model[l.finding] = l.probability
-    }
-    return { nlp, model }
-  }, [task.labels])
-  const spans = useMemo(
-    () => spansFromLabels(task.labels.filter((l) => l.source === 'nlp'), task.report?.length ?? 0),
-    [task.labels, task.report],
+  const hints: Hints = useMemo(
+    () => ({ nlp: Object.fromEntries(task.nlp.map((l) => [l.finding, l.value])), model: task.model }),
+    [task],
   )
-  const disputed = useMemo(() => (task.others.length ? disagreements(task.others) : new Set<string>()), [task.others])
+  const spans = useMemo(() => spansFromLabels(task.nlp, task.report?.length ?? 0), [task])
+  const disputed = useMemo(
+    () => (task.open ? new Set(task.open) : task.others.length ? disagreements(task.others) : new Set<string>()),
+    [task],
+  )
 
   const submit = () => {
     if (busy) return
@@ -217,9 +296,20 @@ function TaskView({
   })
 
   const shownImage = imageId === task.image.id ? task.image : { ...task.image, id: imageId }
-  const title = task.kind === 'read' ? 'Independent read' : task.kind === 'adjudicate' ? `Adjudication, round ${task.round}` : 'Adjudicator decision'
+  const title =
+    task.kind === 'read'
+      ? 'Independent read'
+      : task.kind === 'adjudication'
+        ? `Adjudication, round ${task.round}`
+        : 'Adjudicator decision'
   return (
-    <div className="workspace" data-testid="reading" data-task-kind={task.kind} data-image-id={task.image.id}>
+    <div
+      className="workspace"
+      data-testid="reading"
+      data-task-kind={task.kind}
+      data-image-id={task.image.id}
+      data-next-ready={nextReady ? 1 : 0}
+    >
       <div className="workspace-main">
         <Viewer
           key={shownImage.id}
@@ -273,6 +363,29 @@ function TaskView({
           disputed={disputed}
           commentFocus={commentFocus}
         />
+        {task.kind !== 'read' && task.others.some((o) => o.comment) && (
+          <div className="other-comments" aria-label="Other readers' comments">
+            {task.others
+              .filter((o) => o.comment)
+              .map((o) => (
+                <p key={o.reader} className="muted">
+                  Reader {o.reader}: “{o.comment}”
+                </p>
+              ))}
+          </div>
+        )}
+        {task.kind !== 'read' && task.finals.length > 0 && (
+          <details className="settled">
+            <summary>{task.finals.length} findings already final</summary>
+            <ul>
+              {task.finals.map((f) => (
+                <li key={f.id}>
+                  {f.finding}: <span className={`v-${f.value}`}>{f.value}</span> <span className="muted">({f.how_reached})</span>
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
         <div className="submit-row">
           {problem && (
             <span role="alert" className="status-failed">
@@ -284,7 +397,13 @@ function TaskView({
             Rest absent (x)
           </button>
           <button type="button" className="button primary" disabled={busy} onClick={submit} data-testid="submit">
-            {busy ? 'Submitting…' : task.kind === 'read' ? 'Submit (Enter)' : 'Submit round (Enter)'}
+            {busy
+              ? 'Submitting…'
+              : task.kind === 'read'
+                ? 'Submit (Enter)'
+                : task.kind === 'adjudication'
+                  ? 'Keep / revise and submit (Enter)'
+                  : 'Decide (Enter)'}
           </button>
         </div>
       </aside>

@@ -33,14 +33,22 @@ export async function launch() {
   return { browser, close }
 }
 
+const allErrors = []
+
 export async function newPage(browser) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
   const page = await context.newPage()
   page.setDefaultTimeout(15000)
   const errors = []
-  page.on('pageerror', (e) => errors.push(String(e)))
+  page.on('pageerror', (e) => {
+    errors.push(String(e))
+    allErrors.push(String(e?.stack ?? e))
+  })
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text())
+    if (m.type() === 'error') {
+      errors.push(m.text())
+      allErrors.push(m.text())
+    }
   })
   return { context, page, errors }
 }
@@ -68,7 +76,14 @@ export async function run(body) {
     const result = await body(browser)
     console.log(JSON.stringify({ ok: true, ...result }))
   } catch (e) {
-    console.log(JSON.stringify({ ok: false, error: String(e?.stack ?? e) }))
+    // Keep what the pages showed when it failed, for the person reading the failure.
+    let n = 0
+    for (const context of browser.contexts()) {
+      for (const page of context.pages()) {
+        await shot(page, `FAILED-${n++}`).catch(() => {})
+      }
+    }
+    console.log(JSON.stringify({ ok: false, error: `${e?.stack ?? e}\npage errors: ${allErrors.join('\n')}` }))
     process.exitCode = 1
   } finally {
     await close()
