@@ -104,9 +104,26 @@ function JobsPanel({ dataset }: { dataset: Dataset }) {
   )
   const active = (jobs.data ?? []).some((j) => j.status === 'queued' || j.status === 'running')
   useInterval(jobs.reload, 1500, active)
+  const [message, setMessage] = useState<string | null>(null)
+  const runNlp = async () => {
+    setMessage(null)
+    try {
+      const job = unwrap(await api.POST('/api/v1/datasets/{id}/nlp/', { params: { path: { id: dataset.id } } }))
+      setMessage(`NLP labelling job #${job.id} queued.`)
+      jobs.reload()
+    } catch (e) {
+      setMessage(e instanceof Error ? e.message : String(e))
+    }
+  }
   return (
     <section className="panel" aria-labelledby="jobs-h">
       <h3 id="jobs-h">Import and NLP jobs</h3>
+      <p className="actions">
+        <button type="button" className="button" onClick={runNlp}>
+          Label the reports with NLP
+        </button>
+      </p>
+      {message && <p role="status">{message}</p>}
       {jobs.error && <p role="alert">{jobs.error}</p>}
       {jobs.data && jobs.data.length === 0 && <p className="muted">No jobs yet.</p>}
       {jobs.data && jobs.data.length > 0 && (
