@@ -82,4 +82,6 @@ class Browser:
 def browser(browser_ready, live_server, transactional_db, settings) -> Browser:
     settings.STATICFILES_DIRS = [FRONTEND / "dist"]
     settings.DEBUG = False
+    # A fast hasher: these tests sign in several users through the real login page.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return Browser(base=live_server.url)

@@ -26,7 +26,7 @@ def eager_celery():
 
 def test_three_readers_disagree_adjudicate_and_admin_exports(browser, make_user, tmp_path, eager_celery):
     dataset = cxr_dataset(readers_per_item=3, max_adjudication_rounds=3)
-    images = import_images(dataset, tmp_path / "dicoms", n=4, size=512)
+    images = import_images(dataset, tmp_path / "dicoms", n=3, size=256)
     for image in images:
         add_report_and_nlp(image)
     worklist_enqueue(dataset=dataset)
@@ -67,4 +67,4 @@ def test_three_readers_disagree_adjudicate_and_admin_exports(browser, make_user,
     timings = r["timings"]
     assert len(timings) == 6 and all(t > 0 for t in timings)
     shown = sorted(round(t, 1) for t in timings)
-    print(f"\nsubmit-to-paint ms: {shown}; median {statistics.median(timings):.1f}")
+    print(f"\nsubmit-to-paint ms: {shown}; median {statistics.median(timings):.1f}; phases {r['phases']}")

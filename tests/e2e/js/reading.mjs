@@ -36,13 +36,17 @@ async function readOne(page, { present, shotName }) {
 }
 
 await run(async (browser) => {
+  const t0 = Date.now()
+  const phases = {}
   const readers = []
   const timings = []
   const firstReads = []
   for (const [i, name] of config.readers.entries()) {
     const { page, errors } = await newPage(browser)
     await signIn(page, name, config.password, `/read/${config.dataset}`)
+    phases[`signin${i}`] = Date.now() - t0
     const a = await readOne(page, { present: i === 0, shotName: i === 0 ? 'reading-first-read' : null })
+    phases[`readA${i}`] = Date.now() - t0
     const b = await readOne(page, { present: false, shotName: null })
     firstReads.push([a, b])
     timings.push(a.ms, b.ms)
@@ -81,6 +85,7 @@ await run(async (browser) => {
     adjudication.push({ rows, others })
   }
 
+  phases.adjudicated = Date.now() - t0
   // The admin sees the final label and exports a snapshot.
   const { page: admin } = await newPage(browser)
   await signIn(admin, config.admin, config.password, `/console/${config.dataset}`)
@@ -100,5 +105,7 @@ await run(async (browser) => {
     return { status: r.status, sha: r.headers.get('X-Content-SHA256'), text: await r.text() }
   }, href)
   const errors = readers.flatMap((r) => r.errors)
-  return { item, firstReads, timings, adjudication, finals, csv, errors }
+  phases.end = Date.now() - t0
+  return {
+    phases, item, firstReads, timings, adjudication, finals, csv, errors }
 })
