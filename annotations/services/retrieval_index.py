@@ -3,7 +3,7 @@
 One index per model version holds the stored embeddings of the dataset's images whose final
 labels are published (adjudicated, item done or never queued) at build time. It lives in
 ARBITER_MODEL_DIR/retrieval/ as mlworker.ml.retrieval.store files (swapped in atomically) and is
-exact up to ARBITER_RETRIEVAL_EXACT_MAX vectors (default 20,000), a FAISS IVF index past it.
+exact up to ARBITER_RETRIEVAL_EXACT_MAX vectors (default 50,000), a FAISS IVF index past it.
 Images adjudicated after the build are searched exactly beside it (the "unindexed" rows), so a
 stale index is never wrong, only slower; `retrieval_indexes_stale` names the ones to rebuild.
 A retired model version's index is deleted and never served.
@@ -125,12 +125,12 @@ def retrieval_index_build(model_version_id: int) -> dict:
         return {"model_version": mv.pk, "status": "retired", "files_removed": removed}
     started = time.monotonic()
     snapshot_at = timezone.now()
-    ids, vectors = embeddings_of(mv, published_images(mv.dataset_id))
-    if ids.size == 0:
-        delete_index(retrieval_dir(), name)
-        _served.pop(mv.pk, None)
-        return {"model_version": mv.pk, "status": "empty", "size": 0}
     try:
+        ids, vectors = embeddings_of(mv, published_images(mv.dataset_id))
+        if ids.size == 0:
+            delete_index(retrieval_dir(), name)
+            _served.pop(mv.pk, None)
+            return {"model_version": mv.pk, "status": "empty", "size": 0}
         index = build_index(ids, vectors, exact_max=exact_max())
     except RetrievalError as exc:
         log.error("retrieval index for model version %s not built: %s", mv.pk, exc)

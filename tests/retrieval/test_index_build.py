@@ -137,3 +137,12 @@ def test_past_the_threshold_the_served_index_is_approximate_and_finds_the_neighb
     got = [x["image"] for x in body["results"]]
     assert set(got) == set(exact) == {ids[i] for i in np.flatnonzero(which == 2)}
     assert all(x["positive_findings"] == ["Pneumothorax"] for x in body["results"])
+
+
+def test_embeddings_of_different_sizes_fail_the_build_and_the_search_with_a_reason(api, ds, mv, cases):
+    f.case(ds, mv, [1.0, 2.0, 3.0], POS)  # 3 values where the others have 8
+    summary = build(mv)
+    assert summary["status"] == "failed" and "3 values where 8" in summary["error"]
+    assert served_index(mv) is None
+    r = api["r1"].get(f"/api/v1/images/{cases['query'].pk}/similar/")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "retrieval_failed"

@@ -20,7 +20,7 @@ from mlworker.ml.retrieval.vectors import as_matrix, normalise_rows
 
 log = logging.getLogger(__name__)
 
-DEFAULT_EXACT_MAX = 20_000
+DEFAULT_EXACT_MAX = 50_000
 
 
 def build_index(
