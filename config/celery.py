@@ -33,4 +33,9 @@ app.conf.beat_schedule = {
         "task": "annotations.pacs_tasks.pacs_sync_all",
         "schedule": float(os.environ.get("ARBITER_PACS_SYNC_SECONDS", "900")),
     },
+    # Rebuild similar-case indexes whose model version gained adjudicated images since the last build.
+    "retrieval-index-refresh": {
+        "task": "mlworker.retrieval_tasks.refresh_retrieval_indexes",
+        "schedule": 3600.0,
+    },
 }
