@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from mlworker.ml.inference.cache import PreprocessCache
+from mlworker.ml.inference.cache import PreprocessCache, run_spans
 from mlworker.ml.inference.engine import Scorer
 from mlworker.ml.nets.model import build_model
 from mlworker.ml.nets.spec import chexnet_spec
@@ -47,6 +47,8 @@ def _render_to_file(args: tuple[int, int, str]) -> Path:
     from mlworker.ml.synthetic import render_cxr
 
     seed, size, path = args
+    if os.path.exists(path):  # reused from an earlier run with the same --workdir
+        return Path(path)
     rng = np.random.default_rng(seed)
     findings = {f for f in ("Cardiomegaly", "Effusion", "Mass", "Pneumothorax") if rng.random() < 0.3}
     img = render_cxr(rng, findings, size=size)
@@ -139,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="decode / cache-read threads")
     ap.add_argument("--threads", type=int, default=None, help="torch intra-op threads (CPU)")
     ap.add_argument("--compile", action="store_true", help="also time torch.compile (GPU)")
+    ap.add_argument("--variants", default=None, help="comma list of fp32,bf16,bf16-compile (GPU)")
+    ap.add_argument("--n-cold", type=int, default=None, help="images in the cold pass (default: --n)")
+    ap.add_argument("--decode-only", action="store_true", help="only time the decoder, then stop")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -171,34 +176,66 @@ def main(argv: list[str] | None = None) -> int:
 
     rows: list[dict] = []
 
-    def record(variant: str, phase: str, seconds: float, baseline: float | None) -> float:
-        ips = args.n / seconds
+    def record(
+        variant: str, phase: str, seconds: float, baseline: float | None, images: int | None = None
+    ) -> float:
+        images = images or args.n
+        ips = images / seconds
         ratio = ips / baseline if baseline else 1.0
         rows.append(
             {
                 "variant": variant,
                 "phase": phase,
-                "images": args.n,
+                "images": images,
                 "seconds": seconds,
                 "images_per_s": ips,
                 "ratio": ratio,
             }
         )
-        print(f"  {variant:<26} {phase:<10} {ips:>10.1f} img/s   x{ratio:5.2f}", flush=True)
+        print(
+            f"  {variant:<26} {phase:<12} {ips:>10.1f} img/s   x{ratio:5.2f}   ({images} images)", flush=True
+        )
         return ips
 
-    variants: list[tuple[str, dict]] = [("fp32 eager", {"precision": "fp32", "channels_last": False})]
-    if cuda:
-        variants.append(("bf16 channels-last", {"precision": "bf16", "channels_last": True}))
-        if args.compile:
-            variants.append(
-                ("bf16 channels-last compile", {"precision": "bf16", "channels_last": True, "compile": True})
-            )
+    all_variants: dict[str, tuple[str, dict]] = {
+        "fp32": ("fp32 eager", {"precision": "fp32", "channels_last": False}),
+        "bf16": ("bf16 channels-last", {"precision": "bf16", "channels_last": True}),
+        "bf16-compile": (
+            "bf16 channels-last compile",
+            {"precision": "bf16", "channels_last": True, "compile": True},
+        ),
+    }
+    wanted = (
+        args.variants.split(",")
+        if args.variants
+        else ["fp32", "bf16"] + (["bf16-compile"] if args.compile else [])
+    )
+    if not cuda:
+        wanted = ["fp32"]
+    unknown = sorted(set(wanted) - set(all_variants))
+    if unknown:
+        raise SystemExit(f"unknown variants {unknown}; choose from {sorted(all_variants)}")
+    variants = [all_variants[v] for v in wanted]
 
-    # fill a cache once to get the resident tensor (also warms the page cache for the source files)
     cache_root = work / "cache"
-    prep = PreprocessCache(cache_root / "prime", size=spec.input_size)
-    resident = torch.from_numpy(prep.fetch(keys, decode, workers=args.workers))
+    n_cold = min(args.n_cold or args.n, args.n)
+    print("without the model (attribution of the cold pass):")
+    m = min(n_cold, 2000)
+    t = time.perf_counter()
+    run_spans(m, lambda i: decode(keys[i]), workers=args.workers)
+    record("decode only", "cold", time.perf_counter() - t, None, m)
+    if args.decode_only:
+        return _finish(args, rows, dev_name, decoder_name, bs, work)
+
+    # the warm cache for all N keys: each distinct source prepared once, its entry written per key
+    prime = PreprocessCache(cache_root / "prime", size=spec.input_size)
+    distinct = [prime.get_or_prepare(k, decode) for k in keys[: len(paths)]]
+    run_spans(args.n, lambda i: prime.put(keys[i], distinct[i % len(paths)]), workers=args.workers)
+    t = time.perf_counter()
+    resident = torch.from_numpy(
+        PreprocessCache(cache_root / "prime", size=spec.input_size).fetch(keys, decode, workers=args.workers)
+    )
+    record("cache read (no model)", "warm-disk", time.perf_counter() - t, None)
     if cuda:
         resident = resident.pin_memory()
 
@@ -223,12 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     _, best_name, scorer = best
 
     print(f"preprocessing cache on disk ({best_name}):")
+    cold_keys = [f"cold-{i}" for i in range(n_cold)]  # never seen: every one is decoded
     cache = PreprocessCache(cache_root / "bench", size=spec.input_size)
     cold = timed(
-        lambda: scorer.score(keys, cache=cache, decode=decode, batch_size=bs, workers=args.workers), cuda
+        lambda: scorer.score(cold_keys, cache=cache, decode=decode, batch_size=bs, workers=args.workers), cuda
     )
-    cold_ips = record(best_name, "cold", cold, None)
-    warm_cache = PreprocessCache(cache_root / "bench", size=spec.input_size)
+    cold_ips = record(best_name, "cold", cold, None, n_cold)
+    assert cache.stats.decode_calls == n_cold
+    warm_cache = PreprocessCache(cache_root / "prime", size=spec.input_size)
     warm = min(
         timed(
             lambda: scorer.score(keys, cache=warm_cache, decode=decode, batch_size=bs, workers=args.workers),
@@ -243,7 +282,12 @@ def main(argv: list[str] | None = None) -> int:
         on_gpu = resident.to(scorer.settings.device)
         secs = min(timed(lambda: scorer.score(on_gpu, batch_size=bs), cuda) for _ in range(2))
         record(best_name, "gpu-resident", secs, cold_ips)
+    return _finish(args, rows, dev_name, decoder_name, bs, work)
 
+
+def _finish(
+    args: argparse.Namespace, rows: list[dict], dev_name: str, decoder_name: str, bs: int, work: Path
+) -> int:
     print("ratios: variant rows vs fp32 eager resident; warm-disk and resident vs the cold pass")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

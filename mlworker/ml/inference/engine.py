@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
@@ -26,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from mlworker.ml.inference.cache import Decoder, PreprocessCache
+from mlworker.ml.inference.cache import Decoder, PreprocessCache, run_spans
 from mlworker.ml.inference.device import RunSettings, resolve_settings
 from mlworker.ml.inference.preprocess import prepare, prepare_batch
 from mlworker.ml.nets.errors import InputError, OperationCancelled
@@ -129,11 +130,11 @@ class Scorer:
                 np.zeros((0, self.model.embedding_dim), np.float32),
             )
         cuda = self.settings.device.type == "cuda"
-        with (
-            ThreadPoolExecutor(max_workers=max(1, workers)) as pool,
-            ThreadPoolExecutor(max_workers=1) as ahead,
-        ):
-            load = self._loader(inputs, cache, decode, pool)
+        workers = max(1, workers)
+        # two batches are assembled ahead (decode / cache reads on `pool`) while the device computes;
+        # outputs stay on the device until the end
+        with ThreadPoolExecutor(max_workers=workers) as pool, ThreadPoolExecutor(max_workers=2) as ahead:
+            load = self._loader(inputs, cache, decode, pool, workers)
 
             def fetch(lo: int) -> torch.Tensor:
                 t = load(lo, min(lo + batch_size, n))
@@ -142,13 +143,15 @@ class Scorer:
             probs_out: list[torch.Tensor] = []
             emb_out: list[torch.Tensor] = []
             starts = list(range(0, n, batch_size))
-            pending: Future = ahead.submit(fetch, starts[0])
+            pending: deque[Future] = deque(ahead.submit(fetch, lo) for lo in starts[:2])
             for i, lo in enumerate(starts):
                 if should_cancel is not None and should_cancel():
+                    for f in pending:
+                        f.cancel()
                     raise OperationCancelled(f"scoring cancelled after {lo} of {n} images")
-                batch = pending.result()
-                if i + 1 < len(starts):
-                    pending = ahead.submit(fetch, starts[i + 1])
+                batch = pending.popleft().result()
+                if i + 2 < len(starts):
+                    pending.append(ahead.submit(fetch, starts[i + 2]))
                 probs, emb = self.forward_batch(batch)
                 probs_out.append(probs)
                 emb_out.append(emb)
@@ -159,7 +162,12 @@ class Scorer:
         return ScoreResult(probs_np.astype(np.float32, copy=False), emb_np.astype(np.float32, copy=False))
 
     def _loader(
-        self, inputs: Inputs, cache: PreprocessCache | None, decode: Decoder | None, pool: ThreadPoolExecutor
+        self,
+        inputs: Inputs,
+        cache: PreprocessCache | None,
+        decode: Decoder | None,
+        pool: ThreadPoolExecutor,
+        workers: int,
     ) -> Callable[[int, int], torch.Tensor]:
         size = self.size
         if isinstance(inputs, torch.Tensor):
@@ -176,11 +184,18 @@ class Scorer:
             if cache is not None:
                 if cache.size != size:
                     raise InputError(f"cache holds {cache.size} px arrays but the model takes {size} px")
-                return lambda lo, hi: torch.from_numpy(cache.fetch(keys[lo:hi], decode, pool=pool))
+                return lambda lo, hi: torch.from_numpy(
+                    cache.fetch(keys[lo:hi], decode, workers=workers, pool=pool)
+                )
 
             def load_keys(lo: int, hi: int) -> torch.Tensor:
-                arrs = list(pool.map(lambda k: prepare(decode(k), size, "uint8"), keys[lo:hi]))
-                return torch.from_numpy(np.stack(arrs))
+                out = np.empty((hi - lo, size, size), np.uint8)
+
+                def one(i: int) -> None:
+                    out[i] = prepare(decode(keys[lo + i]), size, "uint8")
+
+                run_spans(hi - lo, one, workers=workers, pool=pool)
+                return torch.from_numpy(out)
 
             return load_keys
         if isinstance(inputs, np.ndarray) or isinstance(first, np.ndarray):

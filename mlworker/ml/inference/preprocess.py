@@ -10,8 +10,7 @@ hold), float16 or float32 on request. The ImageNet normalisation happens later, 
 from __future__ import annotations
 
 import numpy as np
-import torch
-import torch.nn.functional as F
+from PIL import Image
 
 from mlworker.ml.nets.errors import InputError
 
@@ -43,12 +42,16 @@ def check_image(img: np.ndarray) -> np.ndarray:
 
 
 def resize(img: np.ndarray, size: int) -> np.ndarray:
-    """Resize a 2-D float32 image to `size` x `size` (bilinear, antialiased); a copy if already so."""
+    """Resize a 2-D float32 image to `size` x `size` (bilinear, antialiased); a copy if already so.
+
+    Pillow's float ('F') resampling, as the pixel layer uses: it widens the filter when shrinking
+    (antialiasing) and releases the GIL, so decode threads resize in parallel.
+    """
     if img.shape == (size, size):
         return np.array(img, dtype=np.float32, copy=True)
-    t = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float32))[None, None]
-    out = F.interpolate(t, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
-    return out[0, 0].clamp_(0.0, 1.0).numpy()
+    pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F")
+    out = np.asarray(pil.resize((size, size), Image.BILINEAR), dtype=np.float32)
+    return np.clip(out, 0.0, 1.0)
 
 
 def quantise(img: np.ndarray, dtype: str = "uint8") -> np.ndarray:
