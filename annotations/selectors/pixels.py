@@ -6,9 +6,18 @@ from django.conf import settings
 
 from annotations.imaging.decoded import DecodedImage
 from annotations.imaging.dicom import decode_dicom
+from annotations.imaging.errors import ImagingError
 from annotations.imaging.raster import decode_raster
 from annotations.models import Image
 from annotations.models.choices import FileFormat
+from annotations.services.errors import DomainError
+
+
+class PixelsUnavailableError(DomainError):
+    """The image's stored file is missing or no longer decodes (storage lost or damaged)."""
+
+    code = "pixels_unavailable"
+    http_status = 404
 
 
 def image_path(image: Image) -> Path:
@@ -18,6 +27,12 @@ def image_path(image: Image) -> Path:
 def image_decode(image: Image) -> DecodedImage:
     path = image_path(image)
     limit = settings.ARBITER_MAX_IMAGE_PIXELS
-    if image.file_format == FileFormat.DICOM:
-        return decode_dicom(path, max_pixels=limit)
-    return decode_raster(path, max_pixels=limit)
+    try:
+        if image.file_format == FileFormat.DICOM:
+            return decode_dicom(path, max_pixels=limit)
+        return decode_raster(path, max_pixels=limit)
+    except (OSError, ImagingError) as exc:
+        reason = "is missing from storage" if isinstance(exc, OSError) else f"no longer decodes ({exc.code})"
+        raise PixelsUnavailableError(
+            f"The image's stored file {reason}; re-import the image to restore it."
+        ) from exc
