@@ -295,7 +295,12 @@ function TaskView({
     }
   })
 
-  const shownImage = imageId === task.image.id ? task.image : { ...task.image, id: imageId }
+  // Another image of the study: its own metadata (size, bit depth, window) before it is shown.
+  const other = useAsync(async () => {
+    if (imageId === task.image.id) return undefined
+    return unwrap(await api.GET('/api/v1/images/{id}/', { params: { path: { id: imageId } } }))
+  }, [imageId, task.image.id])
+  const shownImage = imageId === task.image.id ? task.image : (other.data ?? task.image)
   const title =
     task.kind === 'read'
       ? 'Independent read'
