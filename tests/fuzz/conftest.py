@@ -77,3 +77,7 @@ def assert_only_good_files_stored(dataset, media_root: Path) -> None:
     files = stored_files(media_root)
     assert not {p for p in files if p.suffix == ".part"}, "a half-written file was left behind"
     assert files == rows
+
+
+# The API fuzz test reuses the reading protocol's team fixtures.
+from tests.annotations.reading.conftest import _fast_passwords, make_team  # noqa: E402, F401
