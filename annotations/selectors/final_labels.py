@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from annotations.models import Dataset, Label, LabelProvenance
+from annotations.models import Dataset, Label, LabelProvenance, WorkItem
 from annotations.models.choices import LabelSource, WorkState
 from annotations.services.errors import InvalidInputError, NotFoundError
 
@@ -42,9 +42,8 @@ def published_final_labels(
     splits: Iterable[str] | None = None,
     as_of: datetime | None = None,
 ) -> QuerySet[Label]:
-    qs = current_final_labels(dataset=dataset, as_of=as_of).filter(
-        Q(image__work_item__isnull=True) | Q(image__work_item__state=WorkState.DONE)
-    )
+    in_progress = WorkItem.objects.filter(image_id=OuterRef("image_id")).exclude(state=WorkState.DONE)
+    qs = current_final_labels(dataset=dataset, as_of=as_of).filter(~Exists(in_progress))
     if findings:
         qs = qs.filter(finding__key__in=list(findings))
     if how_reached:

@@ -5,6 +5,8 @@
 and images with an open QC flag (a safety net: the QC services also hold such items).
 """
 
+import itertools
+
 from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -23,19 +25,30 @@ def next_read_candidates(*, reader, dataset: Dataset) -> QuerySet[WorkItem]:
 
 
 def adjudication_task_for(*, reader, dataset: Dataset) -> AdjudicationCase | None:
-    """The oldest open case where this reader still owes an answer for the current round."""
-    answered = Read.objects.filter(
-        image_id=OuterRef("image_id"), reader=reader, round=OuterRef("current_round")
-    )
-    read_it = Read.objects.filter(
-        image_id=OuterRef("image_id"), reader=reader, round=0, status=ReadStatus.SUBMITTED
-    )
-    return (
-        AdjudicationCase.objects.filter(status=AdjudicationCase.Status.OPEN, image__dataset=dataset)
-        .filter(Exists(read_it), ~Exists(answered))
-        .order_by("opened_at", "id")
-        .first()
-    )
+    """The oldest open case where this reader still owes an answer for the current round.
+
+    Two plain queries (cases of items this reader read, then their answers) plan faster than one
+    query with anti-joins, and the second runs only when there are cases."""
+    open_cases = AdjudicationCase.objects.filter(
+        status=AdjudicationCase.Status.OPEN,
+        image__dataset_id=dataset.pk,
+        image__reads__reader=reader,
+        image__reads__round=0,
+        image__reads__status=ReadStatus.SUBMITTED,
+    ).order_by("opened_at", "id")
+    page = 50
+    for start in itertools.count(0, page):
+        cases = list(open_cases[start : start + page])
+        if not cases:
+            return None
+        answered = set(
+            Read.objects.filter(
+                reader=reader, image_id__in=[c.image_id for c in cases], round__gt=0
+            ).values_list("image_id", "round")
+        )
+        if case := next((c for c in cases if (c.image_id, c.current_round) not in answered), None):
+            return case
+    return None  # pragma: no cover
 
 
 def decision_task_for(*, adjudicator, dataset: Dataset) -> AdjudicationCase | None:

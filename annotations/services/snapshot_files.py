@@ -1,8 +1,9 @@
 """Writing a label set to CSV (one row per image) and JSON Lines (one line per label, with provenance).
 
-Rows stream from the database in chunks (QuerySet.iterator) straight into the files: memory stays
-constant whatever the size. Output is deterministic (fixed ordering, sorted JSON keys, ISO times), so
-the same labels always give the same bytes.
+Rows come from the database a few hundred images at a time straight into the files: memory stays
+constant whatever the size. The database renders each label's part of its JSON Lines record and
+Python prefixes the image's part once per image. Output is deterministic (fixed ordering, the
+database's canonical JSON), so the same labels always give the same bytes.
 
 CSV layout: for the google4 schema, the columns of Google's NIH four-findings expert-label CSVs
 (Image Index, Patient ID, Follow-up #, Patient Age, Patient Gender, View Position, the four findings
@@ -19,9 +20,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
-from django.db.models import QuerySet
+from django.db.models import F, Func, IntegerField, JSONField, QuerySet, TextField, Value
+from django.db.models.functions import Cast
 
 from annotations.models.choices import LabelValue
 from annotations.services.final_labels import most_contested
@@ -40,29 +44,103 @@ GOOGLE4_VALUES = {LabelValue.POSITIVE: "YES", LabelValue.NEGATIVE: "NO", LabelVa
 CHEXPERT_VALUES = {LabelValue.POSITIVE: "1", LabelValue.NEGATIVE: "0", LabelValue.UNCERTAIN: "-1"}
 TAIL = ("how_reached", "reader_count", "split")
 
-ROW_FIELDS = (
+IMAGE_FIELDS = (
     "pk",
-    "image_id",
-    "image__source_key",
-    "image__view_position",
-    "image__study__study_instance_uid",
-    "image__study__patient_age_years",
-    "image__study__patient__pseudo_id",
-    "image__study__patient__age_years",
-    "image__study__patient__sex",
-    "image__study__patient__split",
-    "finding__key",
-    "value",
-    "source_version",
-    "provenance__how_reached",
-    "provenance__rounds",
-    "provenance__readers",
-    "provenance__decided_by_id",
-    "provenance__decided_at",
-    "provenance__first_read_at",
-    "provenance__supersedes_id",
-    "provenance__reason",
+    "source_key",
+    "view_position",
+    "study__study_instance_uid",
+    "study__patient_age_years",
+    "study__patient__pseudo_id",
+    "study__patient__age_years",
+    "study__patient__sex",
+    "study__patient__split",
 )
+LABEL_FIELDS = ("image_id", "finding__key", "value", "provenance__how_reached", "reader_count", "line")
+
+
+@dataclass(frozen=True)
+class ImageRow:
+    id: int
+    source_key: str
+    view_position: str
+    study_uid: str
+    study_age: float | None
+    patient: str
+    patient_age: float | None
+    sex: str
+    split: str
+
+    def json_prefix(self) -> str:
+        """The image's part of each of its labels' JSON Lines records: '{"image_index": ..., '."""
+        fields = {
+            "image_index": self.source_key,
+            "patient_id": self.patient,
+            "split": self.split,
+            "study_instance_uid": self.study_uid,
+        }
+        return json.dumps(fields, ensure_ascii=False, separators=(", ", ": "))[:-1] + ", "
+
+
+class JSONValue(Func):
+    """A JSON column as JSON (not as a string) inside a JSON object the database builds."""
+
+    output_field = JSONField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="%(expressions)s", **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="JSON(%(expressions)s)", **extra)
+
+
+class JSONArrayLength(Func):
+    output_field = IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSON_ARRAY_LENGTH", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSONB_ARRAY_LENGTH", **extra)
+
+
+class JSONText(Func):
+    """A JSON object built by the database from key / value pairs, as text, keys in the given order:
+    PostgreSQL's json_build_object (rendered in one pass, cheaper than jsonb), SQLite's json_object."""
+
+    output_field = TextField()
+
+    def __init__(self, **fields) -> None:
+        pairs = []
+        for key, value in fields.items():
+            pairs.extend((Cast(Value(key), TextField()), value))
+        super().__init__(*pairs)
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="JSON_OBJECT", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "(%(function)s(%(expressions)s))::text"
+        return super().as_sql(compiler, connection, function="JSON_BUILD_OBJECT", template=template, **extra)
+
+
+def _label_json() -> JSONText:
+    """A label's own part of its JSON Lines record, rendered by the database, so a million labels
+    never pass through Python's JSON encoder."""
+    return JSONText(
+        label_id=F("pk"),
+        image_id=F("image_id"),
+        finding=F("finding__key"),
+        value=F("value"),
+        version=F("source_version"),
+        how_reached=F("provenance__how_reached"),
+        rounds=F("provenance__rounds"),
+        readers=JSONValue("provenance__readers"),
+        decided_by=F("provenance__decided_by_id"),
+        decided_at=F("provenance__decided_at"),
+        first_read_at=F("provenance__first_read_at"),
+        supersedes_label_id=F("provenance__supersedes_id"),
+        reason=F("provenance__reason"),
+    )
 
 
 def csv_cell(value: object) -> str:
@@ -70,10 +148,6 @@ def csv_cell(value: object) -> str:
     if text.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
-
-
-def _iso(value) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def _age(years: float | None) -> str:
@@ -96,22 +170,46 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _rows(labels: QuerySet, chunk_size: int) -> Iterator[dict]:
-    ordered = labels.order_by("image_id", "finding__order", "finding_id").values_list(*ROW_FIELDS)
-    for values in ordered.iterator(chunk_size=chunk_size):
-        yield dict(zip(ROW_FIELDS, values, strict=True))
+def _chunks(labels: QuerySet, images: QuerySet, chunk_images: int) -> Iterator[tuple[list, list]]:
+    """(images, their labels' rows), a few hundred images at a time in id order (keyset pagination):
+    every query touches only its chunk, and memory holds one chunk whatever the size of the export."""
+    rows = (
+        labels.annotate(line=_label_json(), reader_count=JSONArrayLength("provenance__readers"))
+        .order_by("image_id", "finding__order", "finding_id")
+        .values_list(*LABEL_FIELDS)
+    )
+    last = 0
+    while True:
+        chunk = [
+            ImageRow(*r)
+            for r in images.filter(pk__gt=last).order_by("pk").values_list(*IMAGE_FIELDS)[:chunk_images]
+        ]
+        if not chunk:
+            return
+        first, last = chunk[0].id, chunk[-1].id
+        # The range on both sides of the join keeps every table's scan to this chunk.
+        yield (
+            chunk,
+            list(
+                rows.filter(
+                    image_id__gte=first, image_id__lte=last, image__pk__gte=first, image__pk__lte=last
+                )
+            ),
+        )
 
 
 def write_label_set(
     labels: QuerySet,
     *,
+    images: QuerySet,
     schema_key: str,
     findings: list[str],
     csv_path: Path,
     jsonl_path: Path,
-    chunk_size: int = 5000,
+    chunk_images: int = 1000,
 ) -> WrittenFiles:
-    """Write `labels` (adjudicated Label rows) to the two files and return their checksums and counts."""
+    """Write `labels` (adjudicated Label rows of the `images`) to the two files; returns their
+    checksums and counts."""
     google = schema_key == "google4"
     cells = GOOGLE4_VALUES if google else CHEXPERT_VALUES
     header = (
@@ -119,92 +217,40 @@ def write_label_set(
         if google
         else ["image_id", "Image Index", "Patient ID", "study_instance_uid", *findings, *TAIL]
     )
-    rows = labels_count = 0
+    n_rows = n_labels = 0
     with csv_path.open("w", newline="", encoding="utf-8") as cf, jsonl_path.open("w", encoding="utf-8") as jf:
         writer = csv.writer(cf, lineterminator="\r\n")
         writer.writerow(header)
-        current: list[dict] = []
-
-        def flush() -> None:
-            nonlocal rows
-            if not current:
-                return
-            first = current[0]
-            values = {r["finding__key"]: cells.get(r["value"], "") for r in current}
-            readers = max(len(r["provenance__readers"] or []) for r in current)
-            tail = [
-                most_contested(r["provenance__how_reached"] for r in current),
-                readers,
-                first["image__study__patient__split"],
-            ]
-            if google:
-                age = first["image__study__patient_age_years"]
-                if age is None:
-                    age = first["image__study__patient__age_years"]
-                prefix = [
-                    first["image__source_key"],
-                    first["image__study__patient__pseudo_id"],
-                    "",
-                    _age(age),
-                    first["image__study__patient__sex"],
-                    first["image__view_position"],
-                ]
-                row = [
-                    *prefix,
-                    *(values.get(f, "") for f in findings),
-                    first["image_id"],
-                    first["image__study__study_instance_uid"],
-                    *tail,
-                ]
-            else:
-                row = [
-                    first["image_id"],
-                    first["image__source_key"],
-                    first["image__study__patient__pseudo_id"],
-                    first["image__study__study_instance_uid"],
-                    *(values.get(f, "") for f in findings),
-                    *tail,
-                ]
-            writer.writerow([csv_cell(c) for c in row])
-            rows += 1
-            current.clear()
-
-        for r in _rows(labels, chunk_size):
-            if current and r["image_id"] != current[0]["image_id"]:
-                flush()
-            current.append(r)
-            labels_count += 1
-            jf.write(
-                json.dumps(
-                    {
-                        "label_id": r["pk"],
-                        "image_id": r["image_id"],
-                        "image_index": r["image__source_key"],
-                        "patient_id": r["image__study__patient__pseudo_id"],
-                        "study_instance_uid": r["image__study__study_instance_uid"],
-                        "split": r["image__study__patient__split"],
-                        "finding": r["finding__key"],
-                        "value": r["value"],
-                        "version": r["source_version"],
-                        "how_reached": r["provenance__how_reached"],
-                        "rounds": r["provenance__rounds"],
-                        "readers": r["provenance__readers"] or [],
-                        "decided_by": r["provenance__decided_by_id"],
-                        "decided_at": _iso(r["provenance__decided_at"]),
-                        "first_read_at": _iso(r["provenance__first_read_at"]),
-                        "supersedes_label_id": r["provenance__supersedes_id"],
-                        "reason": r["provenance__reason"],
-                    },
-                    sort_keys=True,
-                    separators=(",", ":"),
-                    ensure_ascii=False,
-                )
-            )
-            jf.write("\n")
-        flush()
+        for chunk, rows in _chunks(labels, images, chunk_images):
+            by_id = {image.id: image for image in chunk}
+            for image_id, group in groupby(rows, key=itemgetter(0)):
+                group = list(group)
+                image = by_id[image_id]
+                prefix = image.json_prefix()
+                jf.writelines(prefix + r[5][1:] + "\n" for r in group)
+                writer.writerow([csv_cell(c) for c in _csv_row(image, group, google, cells, findings)])
+                n_labels += len(group)
+                n_rows += 1
     return WrittenFiles(
         csv_sha256=sha256_file(csv_path),
         jsonl_sha256=sha256_file(jsonl_path),
-        row_count=rows,
-        label_count=labels_count,
+        row_count=n_rows,
+        label_count=n_labels,
     )
+
+
+def _csv_row(image: ImageRow, group: list[tuple], google: bool, cells: dict, findings: list[str]) -> list:
+    values = {r[1]: cells.get(r[2], "") for r in group}
+    tail = [most_contested(r[3] for r in group), max(r[4] or 0 for r in group), image.split]
+    if google:
+        age = image.study_age if image.study_age is not None else image.patient_age
+        prefix = [image.source_key, image.patient, "", _age(age), image.sex, image.view_position]
+        return [*prefix, *(values.get(f, "") for f in findings), image.id, image.study_uid, *tail]
+    return [
+        image.id,
+        image.source_key,
+        image.patient,
+        image.study_uid,
+        *(values.get(f, "") for f in findings),
+        *tail,
+    ]

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from annotations.models import Dataset, LabelSetSnapshot
+from annotations.models import Dataset, Image, LabelSetSnapshot
 from annotations.models.choices import HowReached, JobKind, Split
 from annotations.selectors.final_labels import published_final_labels, validate_choices
 from annotations.services.audit import audit_record
@@ -118,7 +118,7 @@ def _labels(snapshot: LabelSetSnapshot, as_of):
     )
 
 
-def snapshot_build(snapshot_id: int, *, chunk_size: int = 5000) -> LabelSetSnapshot:
+def snapshot_build(snapshot_id: int, *, chunk_images: int = 1000) -> LabelSetSnapshot:
     """Write the snapshot's files (idempotent: a ready snapshot is left as it is)."""
     snapshot = LabelSetSnapshot.objects.select_related("dataset__schema").get(pk=snapshot_id)
     if snapshot.status == LabelSetSnapshot.Status.READY:
@@ -133,16 +133,19 @@ def snapshot_build(snapshot_id: int, *, chunk_size: int = 5000) -> LabelSetSnaps
     try:
         consistent_cut = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic():
-            if consistent_cut:  # the worker's own transaction (not a caller's): one snapshot of the data
-                connection.cursor().execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            if consistent_cut:  # the worker's own transaction: one consistent cut of the data,
+                with connection.cursor() as cur:  # and memory enough to sort each chunk in place
+                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    cur.execute("SET LOCAL work_mem = '64MB'")
             as_of = timezone.now()
             written = write_label_set(
                 _labels(snapshot, as_of),
+                images=Image.objects.filter(dataset=snapshot.dataset),
                 schema_key=snapshot.policy["schema"],
                 findings=findings,
                 csv_path=tmp_csv,
                 jsonl_path=tmp_jsonl,
-                chunk_size=chunk_size,
+                chunk_images=chunk_images,
             )
         os.replace(tmp_csv, folder / f"{stem}.csv")
         os.replace(tmp_jsonl, folder / f"{stem}.jsonl")

@@ -202,11 +202,18 @@ def leases_reclaim(*, dataset: Dataset | None = None, limit: int = 200) -> int:
     return n
 
 
-def _claim(*, reader, dataset: Dataset) -> Read | None:
+def _claim(*, reader, dataset: Dataset) -> tuple[WorkItem, Read] | None:
     lease_until = timezone.now() + timedelta(seconds=settings.ARBITER_READ_LEASE_SECONDS)
+    # A claim is only a lease: if the server crashed in the instant after its commit, losing it would
+    # just free the slot again, consistently (the counter goes with it). Where the claim is its own
+    # transaction it therefore skips waiting for the WAL flush (PostgreSQL's synchronous_commit).
+    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
     for _attempt in range(5):
         try:
             with transaction.atomic():
+                if asynchronous:
+                    with connection.cursor() as cur:
+                        cur.execute("SET LOCAL synchronous_commit TO OFF")
                 qs = next_read_candidates(reader=reader, dataset=dataset)
                 if connection.features.has_select_for_update_skip_locked:
                     qs = qs.select_for_update(skip_locked=True)
@@ -228,7 +235,8 @@ def _claim(*, reader, dataset: Dataset) -> Read | None:
                     dataset=dataset,
                     after={"image": item.image_id, "lease_expires_at": lease_until.isoformat()},
                 )
-                return read
+                item.reads_open += 1
+                return item, read
         except IntegrityError:
             # The same reader raced themselves to one item (unique read per reader and round): retry.
             continue
@@ -251,8 +259,8 @@ def worklist_next(*, reader, dataset: Dataset) -> Task | None:
     if Role.RADIOLOGIST not in roles:
         return None
     held = list(active_claims(reader=reader, dataset=dataset)[: max_open_claims()])
-    read = _claim(reader=reader, dataset=dataset) if len(held) < max_open_claims() else None
-    read = read or (held[0] if held else None)
-    if read is None:
-        return None
-    return Task("read", WorkItem.objects.get(image_id=read.image_id), read=read)
+    if len(held) < max_open_claims() and (claimed := _claim(reader=reader, dataset=dataset)):
+        return Task("read", claimed[0], read=claimed[1])
+    if held:  # at the allowance, or nothing new: the oldest claim still running
+        return Task("read", WorkItem.objects.get(image_id=held[0].image_id), read=held[0])
+    return None

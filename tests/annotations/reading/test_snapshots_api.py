@@ -195,3 +195,41 @@ def test_the_worker_builds_in_its_own_transaction(make_team, eager_celery):
     built = snapshot_build(snapshot.pk)
     assert built.status == "ready" and built.label_count == 8 and built.row_count == 2
     assert snapshot_build(snapshot.pk).csv_sha256 == built.csv_sha256  # idempotent
+
+
+def test_chunked_writing_gives_the_same_bytes_whatever_the_chunk(google_team, tmp_path):
+    from annotations.models import Image
+    from annotations.selectors.final_labels import published_final_labels
+    from annotations.services.snapshot_files import write_label_set
+
+    team, _ = google_team
+    findings = ["Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass"]
+    out = {}
+    for chunk in (1, 2, 1000):
+        written = write_label_set(
+            published_final_labels(team.dataset),
+            images=Image.objects.filter(dataset=team.dataset),
+            schema_key="google4",
+            findings=findings,
+            csv_path=tmp_path / f"{chunk}.csv",
+            jsonl_path=tmp_path / f"{chunk}.jsonl",
+            chunk_images=chunk,
+        )
+        out[chunk] = (
+            written,
+            (tmp_path / f"{chunk}.csv").read_bytes(),
+            (tmp_path / f"{chunk}.jsonl").read_bytes(),
+        )
+    assert out[1] == out[2] == out[1000]
+    assert out[1][0].row_count == 3 and out[1][0].label_count == 12
+    for line in out[1][2].decode().splitlines():
+        record = json.loads(line)
+        assert set(record) >= {
+            "image_index",
+            "patient_id",
+            "label_id",
+            "finding",
+            "value",
+            "readers",
+            "decided_at",
+        }

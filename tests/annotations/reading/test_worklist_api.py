@@ -182,3 +182,21 @@ def test_admin_sees_the_queue_and_its_counts(make_team):
     summary = team.c(team.admin).get(f"/api/v1/datasets/{team.dataset.pk}/worklist/summary/").json()
     assert summary["items"]["reading"] == 3 and summary["claimed_reads"] == 1
     assert team.c(team.readers[1]).get(f"/api/v1/datasets/{team.dataset.pk}/work-items/").status_code == 403
+
+
+def test_the_owed_round_is_found_behind_many_answered_ones(make_team):
+    from annotations.models import AdjudicationCase
+    from annotations.selectors.worklist import adjudication_task_for
+
+    team = make_team("google4")
+    reader = team.readers[0]
+    now = timezone.now()
+    images = make_images(team.dataset, 61)
+    for i, image in enumerate(images):
+        Read.objects.create(image=image, reader=reader, round=0, status="submitted", submitted_at=now)
+        AdjudicationCase.objects.create(image=image, current_round=1, reader_order=[reader.pk])
+        if i < 60:
+            Read.objects.create(image=image, reader=reader, round=1, status="submitted", submitted_at=now)
+    assert adjudication_task_for(reader=reader, dataset=team.dataset).image_id == images[-1].pk
+    Read.objects.create(image=images[-1], reader=reader, round=1, status="submitted", submitted_at=now)
+    assert adjudication_task_for(reader=reader, dataset=team.dataset) is None

@@ -1,0 +1,1 @@
+"""Worklist next-item latency and label-set export throughput on PostgreSQL (see run.py)."""
