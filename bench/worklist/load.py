@@ -33,9 +33,9 @@ def load_images(dataset: Dataset, n: int) -> None:
         (ds, ds),
     )
     _exec(
-        """INSERT INTO annotations_image (dataset_id, study_id, sop_instance_uid, source_key, file, file_format,
-               pixel_checksum, rows, cols, bits_stored, photometric_interpretation, transfer_syntax_uid,
-               view_position, body_part, derived_cache_key, created_at)
+        """INSERT INTO annotations_image (dataset_id, study_id, sop_instance_uid, source_key, file,
+               file_format, pixel_checksum, rows, cols, bits_stored, photometric_interpretation,
+               transfer_syntax_uid, view_position, body_part, derived_cache_key, created_at)
            SELECT %s, s.id, '1.2.826.0.2.' || s.id, lpad(s.id::text, 8, '0') || '_000.png',
                   'images/' || s.id || '.png', 'png', md5(s.id::text), 1024, 1024, 8, 'MONOCHROME2', '',
                   'PA', 'CHEST', md5(s.id::text), now()
@@ -69,11 +69,13 @@ def load_final_labels(dataset: Dataset) -> None:
     _exec(
         """INSERT INTO annotations_workitem (image_id, dataset_id, state, priority, priority_strategy,
                                              readers_needed, reads_open, updated_at)
-           SELECT i.id, %s, 'done', 0, 'random', 3, 3, now() FROM annotations_image i WHERE i.dataset_id = %s""",
+           SELECT i.id, %s, 'done', 0, 'random', 3, 3, now()
+           FROM annotations_image i WHERE i.dataset_id = %s""",
         (ds, ds),
     )
     _exec(
-        """INSERT INTO annotations_label (image_id, finding_id, source, source_version, value, evidence, created_at)
+        """INSERT INTO annotations_label (image_id, finding_id, source, source_version, value, evidence,
+                                          created_at)
            SELECT i.id, f.id, 'adjudicated', '1',
                   CASE WHEN (i.id * 7 + f."order" * 13) %% 10 < 2 THEN 'positive'
                        WHEN (i.id * 7 + f."order" * 13) %% 10 = 2 THEN 'uncertain' ELSE 'negative' END,
@@ -86,7 +88,8 @@ def load_final_labels(dataset: Dataset) -> None:
         """INSERT INTO annotations_labelprovenance (label_id, how_reached, rounds, readers, reason,
                                                     first_read_at, decided_at)
            SELECT l.id,
-                  CASE WHEN l.id %% 10 < 7 THEN 'unanimous' WHEN l.id %% 10 < 9 THEN 'consensus' ELSE 'majority' END,
+                  CASE WHEN l.id %% 10 < 7 THEN 'unanimous' WHEN l.id %% 10 < 9 THEN 'consensus'
+                       ELSE 'majority' END,
                   CASE WHEN l.id %% 10 < 7 THEN 0 WHEN l.id %% 10 < 9 THEN 1 ELSE 3 END,
                   (SELECT jsonb_agg(jsonb_build_object(
                        'reader_id', r, 'reader', chr(64 + r), 'rounds', jsonb_build_array(0),

@@ -66,10 +66,12 @@ def ms(values: list[float]) -> str:
 
 NAIVE_SQL = """
 SELECT i.id FROM annotations_image i
-JOIN annotations_rankingscore rs ON rs.image_id = i.id AND rs.strategy = 'random' AND rs.model_version_id IS NULL
+JOIN annotations_rankingscore rs
+  ON rs.image_id = i.id AND rs.strategy = 'random' AND rs.model_version_id IS NULL
 WHERE i.dataset_id = %(ds)s
   AND (SELECT count(*) FROM annotations_read r WHERE r.image_id = i.id AND r.round = 0) < 3
-  AND NOT EXISTS (SELECT 1 FROM annotations_read r WHERE r.image_id = i.id AND r.reader_id = %(reader)s AND r.round = 0)
+  AND NOT EXISTS (SELECT 1 FROM annotations_read r
+                  WHERE r.image_id = i.id AND r.reader_id = %(reader)s AND r.round = 0)
   AND NOT EXISTS (SELECT 1 FROM annotations_qcflag q WHERE q.image_id = i.id AND q.status = 'open')
   AND NOT EXISTS (SELECT 1 FROM annotations_label l WHERE l.image_id = i.id AND l.source = 'adjudicated')
 ORDER BY rs.score DESC, i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED
@@ -78,7 +80,8 @@ ORDER BY rs.score DESC, i.id LIMIT 1 FOR UPDATE OF i SKIP LOCKED
 NO_INDEX_SQL = """
 SELECT w.id FROM annotations_workitem w
 WHERE w.dataset_id = %(ds)s AND w.state = 'reading' AND w.reads_open < w.readers_needed
-  AND NOT EXISTS (SELECT 1 FROM annotations_read r WHERE r.image_id = w.image_id AND r.reader_id = %(reader)s AND r.round = 0)
+  AND NOT EXISTS (SELECT 1 FROM annotations_read r
+                  WHERE r.image_id = w.image_id AND r.reader_id = %(reader)s AND r.round = 0)
   AND NOT EXISTS (SELECT 1 FROM annotations_qcflag q WHERE q.image_id = w.image_id AND q.status = 'open')
 ORDER BY w.priority + 0 DESC, w.id + 0 LIMIT 1 FOR UPDATE SKIP LOCKED
 """
@@ -282,8 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio_naive = pct(r["naive"], 95) / pct(r["ours"], 95)
         ratio_noidx = pct(r["no_index"], 95) / pct(r["ours"], 95)
         print(
-            f"{n:>8} {r['load_s']:9.1f} {ms(r['next'])} | {ms(r['ours'])} | {ms(r['naive'])} (x{ratio_naive:,.0f})"
-            f" | {ms(r['no_index'])} (x{ratio_noidx:,.0f})",
+            f"{n:>8} {r['load_s']:9.1f} {ms(r['next'])} | {ms(r['ours'])} | {ms(r['naive'])}"
+            f" (x{ratio_naive:,.0f}) | {ms(r['no_index'])} (x{ratio_noidx:,.0f})",
             flush=True,
         )
         target = "met" if pct(r["next"], 95) < 0.050 else "MISSED"
@@ -300,9 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         grow_s = s["peak_mb"] - s["start_mb"]
         grow_n = nv["peak_mb"] - nv["start_mb"]
-        print(
-            f"  ratio naive/ours: time x{nv['seconds'] / s['seconds']:.2f}, memory growth x{grow_n / max(grow_s, 1):.1f}"
-        )
+        time_ratio = nv["seconds"] / s["seconds"]
+        print(f"  ratio naive/ours: time x{time_ratio:.2f}, memory growth x{grow_n / max(grow_s, 1):.1f}")
         target = "met" if s["seconds"] < 30 else "MISSED"
         print(f"  target {args.export_labels:,} labels < 30 s: {target}")
     return 0
