@@ -48,4 +48,4 @@ def import_job(self, job_id: int) -> dict:
     return summary.counts()
 
 # Registered with the worker through this module (the app autodiscovers annotations.tasks).
-from annotations import pacs_tasks  # noqa: E402, F401
+from annotations import export_tasks, pacs_tasks  # noqa: E402, F401
