@@ -13,7 +13,7 @@
 """
 
 from mlworker.ml.label_schemas import NO_FINDING, SchemaDef
-from mlworker.ml.nlp.labels import NEGATIVE, POSITIVE, UNCERTAIN, Cue, Evidence, FindingLabel
+from mlworker.ml.nlp.labels import NEGATIVE, POSITIVE, UNCERTAIN
 from mlworker.ml.nlp.mentions import Analysis, Mention
 from mlworker.ml.nlp.phrases import EXCLUDE, FLAGS, MENTION
 from mlworker.ml.nlp.phrases import NEGATIVE as NEGATIVE_KIND
@@ -21,7 +21,8 @@ from mlworker.ml.nlp.phrases import UNCERTAIN as UNCERTAIN_KIND
 from mlworker.ml.nlp.rules import FAMILY, HYPOTHETICAL, NEGATED, POSSIBLE
 from mlworker.ml.nlp.sections import section_at
 
-NOT_PATHOLOGY = frozenset({"Support Devices", *FLAGS})
+NOT_PATHOLOGY = frozenset({"Support Devices", NO_FINDING, *FLAGS})
+_CUE_CATEGORIES = frozenset({NEGATED, POSSIBLE, HYPOTHETICAL})
 _RANK = {POSITIVE: 3, UNCERTAIN: 2, NEGATIVE: 1}
 
 
@@ -53,32 +54,38 @@ def combine(values: list[str | None]) -> str | None:
 
 def assemble(
     text: str, analysis: Analysis, schema: SchemaDef, findings: tuple[str, ...]
-) -> list[FindingLabel]:
-    """FindingLabels for `findings` (schema findings in order, then flags)."""
+) -> tuple[tuple[str | None, ...], tuple[tuple[tuple, ...], ...]]:
+    """Values and evidence for `findings` (schema findings in order, then flags).
+
+    Evidence comes as plain tuples in Evidence's field order, cues in Cue's (see labels.py).
+    """
     sections = list(analysis.sections)
-    evidence: dict[str, list[Evidence]] = {f: [] for f in findings}
+    evidence: dict[str, list[tuple]] = {}
     for mention in analysis.mentions:
         section = section_at(sections, mention.start)
         if not section.labelled:
             continue
-        for finding, kind in sorted(mention.pairs):
-            if finding not in evidence:
-                continue
+        span = None
+        for finding, kind in mention.pairs:
             value = mention_value(kind, mention)
             if value is None:
                 continue
+            if span is None:
+                span = text[mention.start : mention.end]
             cues = tuple(
-                Cue(m.start, m.end, text[m.start : m.end], m.category, m.literal)
+                (m.start, m.end, text[m.start : m.end], m.category, m.literal)
                 for m in mention.modifiers
-                if kind == MENTION and m.category in (NEGATED, POSSIBLE, HYPOTHETICAL)
+                if kind == MENTION and m.category in _CUE_CATEGORIES
             )
-            span = text[mention.start : mention.end]
-            evidence[finding].append(
-                Evidence(mention.start, mention.end, span, value, section.name, kind, cues)
+            evidence.setdefault(finding, []).append(
+                (mention.start, mention.end, span, value, section.name, kind, cues)
             )
-    values = {f: combine([e.value for e in evidence[f]]) for f in findings}
-    if NO_FINDING in schema.derived and NO_FINDING in values:
-        has_text = any(s.labelled and s.has_text(text) for s in sections)
-        abnormal = any(values[f] in (POSITIVE, UNCERTAIN) for f in findings if f not in NOT_PATHOLOGY)
+    values = {f: combine([e[3] for e in found]) for f, found in evidence.items()}
+    if NO_FINDING in schema.derived and NO_FINDING in findings:
+        abnormal = any(v in (POSITIVE, UNCERTAIN) for f, v in values.items() if f not in NOT_PATHOLOGY)
+        has_text = not abnormal and any(s.labelled and s.has_text(text) for s in sections)
         values[NO_FINDING] = POSITIVE if has_text and not abnormal else None
-    return [FindingLabel(f, values[f], tuple(evidence[f])) for f in findings]
+    return (
+        tuple(values.get(f) for f in findings),
+        tuple(tuple(evidence.get(f, ())) for f in findings),
+    )

@@ -7,8 +7,7 @@ the decisions medspacy's ConText reaches on the same tokens, sentences and rules
 any tokenizer so it can be read against medspacy's source.
 """
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from mlworker.ml.nlp.rules import ContextRuleDef
 
@@ -20,20 +19,17 @@ def tuple_overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] <= b[0] < a[1] or a[0] < b[1] <= a[1]
 
 
-@dataclass(frozen=True)
-class Match(Generic[T]):
-    payload: T
-    start: int
-    end: int
+# A match is a plain (start, end, payload) tuple: the fast engine makes many of them per report.
+Match = tuple[int, int, T]
 
 
-def prune_overlapping(matches: list[Match[T]]) -> list[Match[T]]:
+def prune_overlapping(matches: list[Match]) -> list[Match]:
     """Keep the longest of overlapping matches, exactly as medspacy's prune_overlapping_matches."""
-    if not matches:
+    if len(matches) < 2:
         return matches
     while True:
-        unpruned = sorted(matches, key=lambda m: (m.start, m.end))
-        pruned: list[Match[T]] = []
+        unpruned = sorted(matches, key=span_of)
+        pruned: list[Match] = []
         count = len(unpruned)
         current = unpruned.pop(0)
         while True:
@@ -41,8 +37,8 @@ def prune_overlapping(matches: list[Match[T]]) -> list[Match[T]]:
                 pruned.append(current)
                 break
             following = unpruned.pop(0)
-            if tuple_overlaps((current.start, current.end), (following.start, following.end)):
-                longer = following.end - following.start > current.end - current.start
+            if tuple_overlaps((current[0], current[1]), (following[0], following[1])):
+                longer = following[1] - following[0] > current[1] - current[0]
                 pruned.append(following if longer else current)
                 if not unpruned:
                     break
@@ -53,6 +49,10 @@ def prune_overlapping(matches: list[Match[T]]) -> list[Match[T]]:
         if len(pruned) == count:
             return pruned
         matches = pruned
+
+
+def span_of(match: Match) -> tuple[int, int]:
+    return match[0], match[1]
 
 
 class Modifier:

@@ -1,52 +1,52 @@
-"""The fast engine: spaCy's tokenizer, a hash-table phrase matcher and ConText on plain offsets.
+"""The fast engine: a hash-table phrase matcher and ConText on plain token offsets, per sentence.
 
-spaCy and medspacy spend most of their time per document building Span objects, running the
-PhraseMatcher/Matcher over every token and ConText over every modifier pair of the document. Here
-the only spaCy call is the (Cython) tokenizer; the token hashes go through one dictionary walk that
-finds both phrase mentions and ConText triggers, and ConText runs only where a mention is, on the
-sentences around it. The algorithm is medspacy's (see `context.py`) and the tokens, sentences and
-rules are the same, so the results equal the spaCy engine's; a test checks that on the gold set.
+ConText is a sentence-level algorithm, so both engines analyse each sentence of a labelled section
+on its own (sections and sentences come from `sections.py`; sentences in INDICATION, HISTORY...
+are skipped). spaCy and medspacy spend most of their time building Doc and Span objects, running
+the Matcher over every token and ConText's graph; here the only spaCy call is the tokenizer (behind
+a per-chunk cache, see tokenizer.py), the token hashes go through one dictionary walk that finds
+both phrase mentions and ConText triggers, and ConText is medspacy's algorithm on plain offsets
+(`context.py`). Reports repeat sentences ("No pneumothorax.") so a sentence's analysis, which
+depends on its text alone, is memoised (`cache_size` sentences, 0 to turn it off). The tokens,
+sentences and rules are those of the spaCy engine, so the results are equal; a test checks that.
 """
-
-from bisect import bisect_right
-
-from spacy.attrs import IDX, LENGTH, LOWER
 
 from mlworker.ml.nlp.context import Match, Modifier, apply_context, prune_overlapping
 from mlworker.ml.nlp.mentions import Analysis, Mention, ModifierHit
 from mlworker.ml.nlp.phrases import Lexicon
 from mlworker.ml.nlp.rules import ContextRuleDef, ContextRules
-from mlworker.ml.nlp.sections import Segmenter, sentence_token_starts
-from mlworker.ml.nlp.tokenizer import blank_english
+from mlworker.ml.nlp.sections import Segmenter
+from mlworker.ml.nlp.tokenizer import ChunkCachedTokenizer, blank_english
 
 _Entry = frozenset[tuple[str, str]]
 
 
-def _prune_per_finding(found: list[Match[_Entry]]) -> list[Match[_Entry]]:
+def _prune_per_finding(found: list[Match]) -> list[Match]:
     """Each finding's phrases compete only with each other (longest wins), as one TargetMatcher per
     finding does; the survivors are merged into one target per span."""
-    by_finding: dict[str, list[Match[tuple[str, str]]]] = {}
-    for match in found:
-        for pair in match.payload:
-            by_finding.setdefault(pair[0], []).append(Match(pair, match.start, match.end))
+    by_finding: dict[str, list[Match]] = {}
+    for start, end, pairs in found:
+        for pair in pairs:
+            by_finding.setdefault(pair[0], []).append((start, end, pair))
     spans: dict[tuple[int, int], set[tuple[str, str]]] = {}
     for matches in by_finding.values():
-        for kept in prune_overlapping(matches):
-            spans.setdefault((kept.start, kept.end), set()).add(kept.payload)
-    return [Match(frozenset(pairs), start, end) for (start, end), pairs in sorted(spans.items())]
+        for start, end, pair in prune_overlapping(matches):
+            spans.setdefault((start, end), set()).add(pair)
+    return [(start, end, frozenset(pairs)) for (start, end), pairs in sorted(spans.items())]
 
 
 class FastEngine:
     name = "fast"
 
-    def __init__(self, lexicon: Lexicon, rules: ContextRules, segmenter: Segmenter) -> None:
+    def __init__(
+        self, lexicon: Lexicon, rules: ContextRules, segmenter: Segmenter, cache_size: int = 200_000
+    ) -> None:
         nlp = blank_english()
-        self._tokenizer = nlp.tokenizer
+        self._tokenizer = ChunkCachedTokenizer(nlp.tokenizer)
         strings = nlp.vocab.strings
-        # first token hash -> lengths to try; (token hashes) -> target entry / rule
+        # (token hashes) -> target entry / rule; first token hash -> sequence lengths to try
         self._targets: dict[tuple[int, ...], _Entry] = {}
         self._rules: dict[tuple[int, ...], ContextRuleDef] = {}
-        self._lengths: dict[int, tuple[int, ...]] = {}
         lengths: dict[int, set[int]] = {}
         for tokens, pairs in lexicon.entries.items():
             key = tuple(strings.add(t) for t in tokens)
@@ -59,87 +59,75 @@ class FastEngine:
                 lengths.setdefault(key[0], set()).add(len(key))
         self._lengths = {k: tuple(sorted(v)) for k, v in lengths.items()}
         self._segmenter = segmenter
+        self._cache: dict[str, tuple] = {}
+        self._cache_size = cache_size
 
     def analyse(self, text: str) -> Analysis:
-        sections, sentences = self._segmenter.segment(text)
-        doc = self._tokenizer(text)
-        if not len(doc):
-            return Analysis(tuple(sections), ())
-        columns = doc.to_array([IDX, LENGTH, LOWER]).tolist()
-        lowers = [c[2] for c in columns]
-        found: list[Match[_Entry]] = []
-        triggers: list[Match[ContextRuleDef]] = []
-        lengths_of, target_of, rule_of = self._lengths, self._targets, self._rules
+        sections, sentences = self._segmenter.segment(text, labelled_only=True)
+        mentions: list[Mention] = []
+        cache = self._cache
+        for sentence in sentences:
+            words = text[sentence.start : sentence.end]
+            found = cache.get(words)
+            if found is None:
+                if len(cache) >= self._cache_size:
+                    cache.clear()
+                found = self._analyse_sentence(words)
+                if self._cache_size:
+                    cache[words] = found
+            if found:
+                base = sentence.start
+                for start, end, pairs, hits in found:
+                    mentions.append(
+                        Mention(
+                            base + start,
+                            base + end,
+                            pairs,
+                            tuple(ModifierHit(base + a, base + b, c, d, e) for a, b, c, d, e in hits),
+                        )
+                    )
+        return Analysis(tuple(sections), tuple(mentions))
+
+    def _analyse_sentence(self, sentence: str) -> tuple:
+        """Mentions of one sentence as (start, end, pairs, hits) with offsets into the sentence."""
+        starts, lengths, lowers = self._tokenizer(sentence)
         n = len(lowers)
-        for i, word in enumerate(lowers):
-            lengths = lengths_of.get(word)
-            if lengths is None:
-                continue
-            for length in lengths:
-                if i + length > n:
+        sizes_of, target_of, rule_of = self._lengths, self._targets, self._rules
+        found: list[Match] = []
+        triggers: list[Match] = []
+        for i in [i for i, word in enumerate(lowers) if word in sizes_of]:
+            for size in sizes_of[lowers[i]]:
+                j = i + size
+                if j > n:
                     break
-                key = tuple(lowers[i : i + length])
+                key = tuple(lowers[i:j])
                 entry = target_of.get(key)
                 if entry is not None:
-                    found.append(Match(entry, i, i + length))
+                    found.append((i, j, entry))
                 rule = rule_of.get(key)
                 if rule is not None:
-                    triggers.append(Match(rule, i, i + length))
+                    triggers.append((i, j, rule))
         if not found:
-            return Analysis(tuple(sections), ())
+            return ()
         targets = _prune_per_finding(found)
-        triggers = prune_overlapping(triggers)
-        starts = [c[0] for c in columns]
-        bounds = sentence_token_starts(starts, sentences)
-        ends = [*bounds[1:], n]
-
-        def sentence_of(token: int) -> int:
-            return bisect_right(bounds, token) - 1
-
-        # Group targets and triggers into clusters of sentences that no scope can cross.
-        clusters: list[list] = []  # [first_sentence, last_sentence, targets, triggers]
-        items = [(sentence_of(m.start), sentence_of(m.end - 1), 0, m) for m in targets]
-        for m in triggers:
-            first, last = sentence_of(m.start), sentence_of(m.end - 1)
-            if last != first:  # its forward scope is inverted and may touch the token after it
-                last = sentence_of(min(m.end, n - 1))
-            items.append((first, last, 1, m))
-        items.sort(key=lambda it: (it[0], it[1], it[2], it[3].start, it[3].end))
-        for first, last, kind, match in items:
-            if clusters and first <= clusters[-1][1]:
-                cluster = clusters[-1]
-                cluster[1] = max(cluster[1], last)
-            else:
-                cluster = [first, last, [], []]
-                clusters.append(cluster)
-            cluster[2 + kind].append(match)
-        mentions: list[Mention] = []
-        for _, _, cluster_targets, cluster_triggers in clusters:
-            if not cluster_targets:
-                continue
-            modifiers = []
-            for m in sorted(cluster_triggers, key=lambda m: (m.start, m.end)):
-                s = sentence_of(m.start)
-                modifiers.append(Modifier(m.payload, m.start, m.end, bounds[s], ends[s]))
-            spans = [(t.start, t.end) for t in cluster_targets]
-            hits = apply_context(modifiers, spans) if modifiers else [[] for _ in spans]
-            for target, target_hits in zip(cluster_targets, hits, strict=True):
-                mentions.append(
-                    Mention(
-                        start=starts[target.start],
-                        end=starts[target.end - 1] + columns[target.end - 1][1],
-                        pairs=target.payload,
-                        modifiers=tuple(
-                            ModifierHit(
-                                starts[h.start],
-                                starts[h.end - 1] + columns[h.end - 1][1],
-                                h.rule.category,
-                                h.rule.direction,
-                                h.rule.literal,
-                            )
-                            for h in target_hits
-                        ),
+        modifiers = [Modifier(rule, i, j, 0, n) for i, j, rule in prune_overlapping(triggers)]
+        spans = [(t[0], t[1]) for t in targets]
+        hits = apply_context(modifiers, spans) if modifiers else [()] * len(spans)
+        return tuple(
+            (
+                starts[i],
+                starts[j - 1] + lengths[j - 1],
+                pairs,
+                tuple(
+                    (
+                        starts[h.start],
+                        starts[h.end - 1] + lengths[h.end - 1],
+                        h.rule.category,
+                        h.rule.direction,
+                        h.rule.literal,
                     )
-                )
-        mentions.sort(key=lambda m: (m.start, m.end))
-        return Analysis(tuple(sections), tuple(mentions))
+                    for h in target_hits
+                ),
+            )
+            for (i, j, pairs), target_hits in zip(targets, hits, strict=True)
+        )

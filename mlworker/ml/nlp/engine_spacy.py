@@ -1,18 +1,30 @@
-"""The reference engine: medspacy's own TargetMatcher and ConText on a spaCy Doc.
+"""The reference engine: medspacy's own TargetMatcher and ConText on a spaCy Doc per sentence.
 
 It runs the same phrase lexicon and ConText rules through medspacy's components (spaCy Matcher,
-`ConTextGraph`), with sentence boundaries set from our section-aware segmenter. It is slow (spaCy
-Spans, the Matcher over every token, every modifier pair of the document) and exists to keep the
-fast engine honest: a test asserts both engines give the same analysis on the gold set. medspacy
-is imported only when this engine is built.
+`ConTextGraph`), one TargetMatcher per finding, on each sentence of a labelled section as its own
+Doc (sentences from our section-aware segmenter). It is slow and exists to keep the fast engine
+honest: a test asserts both engines give the same analysis on the gold set. medspacy is imported
+only when this engine is built.
 """
+
+from typing import Any
 
 from mlworker.ml.nlp.mentions import Analysis, Mention, ModifierHit
 from mlworker.ml.nlp.phrases import Lexicon
 from mlworker.ml.nlp.rules import ContextRules
-from mlworker.ml.nlp.sections import Segmenter, sentence_token_starts
+from mlworker.ml.nlp.sections import Segmenter
+from mlworker.ml.nlp.tokenizer import phrase_tokens
 
 GROUP = "arbiter_targets"
+
+
+def target_rule(rule_class: type, tokens: tuple[str, ...], label: str) -> Any:
+    """A medspacy TargetRule for a token sequence: a literal (spaCy's fast PhraseMatcher) when
+    the literal tokenizes back to exactly these tokens, else a token pattern (the Matcher)."""
+    literal = " ".join(tokens)
+    if phrase_tokens(literal) == tokens:
+        return rule_class(literal, label)
+    return rule_class(literal, label, pattern=[{"LOWER": t} for t in tokens])
 
 
 class SpacyEngine:
@@ -30,10 +42,8 @@ class SpacyEngine:
         by_finding: dict[str, list] = {}
         for tokens, pairs in sorted(lexicon.entries.items()):
             for finding, kind in sorted(pairs):
-                pattern = [{"LOWER": t} for t in tokens]
-                by_finding.setdefault(finding, []).append(
-                    TargetRule(" ".join(tokens), f"{finding}\t{kind}", pattern)
-                )
+                rule = target_rule(TargetRule, tokens, f"{finding}\t{kind}")
+                by_finding.setdefault(finding, []).append(rule)
         self._matchers = []
         for i, (_, target_rules) in enumerate(sorted(by_finding.items())):
             matcher = nlp.add_pipe(
@@ -41,7 +51,8 @@ class SpacyEngine:
                 name=f"targets_{i}",
                 config={"result_type": "group", "span_group_name": GROUP},
             )
-            matcher.add(target_rules)
+            with nlp.select_pipes(disable=nlp.pipe_names):  # adding a literal runs nlp() on it
+                matcher.add(target_rules)
             self._matchers.append(matcher)
         self._context = nlp.add_pipe(
             "medspacy_context", config={"rules": None, "input_span_type": "group", "span_group_name": GROUP}
@@ -63,11 +74,16 @@ class SpacyEngine:
         self._segmenter = segmenter
 
     def analyse(self, text: str) -> Analysis:
-        sections, sentences = self._segmenter.segment(text)
-        doc = self._nlp.make_doc(text)
-        starts = set(sentence_token_starts([t.idx for t in doc], sentences))
+        sections, sentences = self._segmenter.segment(text, labelled_only=True)
+        mentions: list[Mention] = []
+        for sentence in sentences:
+            mentions += self._analyse_sentence(text[sentence.start : sentence.end], sentence.start)
+        return Analysis(tuple(sections), tuple(mentions))
+
+    def _analyse_sentence(self, sentence: str, base: int) -> list[Mention]:
+        doc = self._nlp.make_doc(sentence)
         for token in doc:
-            token.is_sent_start = token.i in starts
+            token.is_sent_start = token.i == 0
         doc.spans[GROUP] = []
         for matcher in self._matchers:
             doc = matcher(doc)
@@ -83,8 +99,8 @@ class SpacyEngine:
                 first, last = modifier.modifier_span
                 hits.append(
                     ModifierHit(
-                        doc[first].idx,
-                        doc[last - 1].idx + len(doc[last - 1]),
+                        base + doc[first].idx,
+                        base + doc[last - 1].idx + len(doc[last - 1]),
                         modifier.category,
                         modifier.direction,
                         modifier.rule.literal,
@@ -93,5 +109,7 @@ class SpacyEngine:
         mentions = []
         for (start, end), (pairs, hits) in sorted(spans.items()):
             span = doc[start:end]
-            mentions.append(Mention(span.start_char, span.end_char, frozenset(pairs), tuple(hits)))
-        return Analysis(tuple(sections), tuple(mentions))
+            mentions.append(
+                Mention(base + span.start_char, base + span.end_char, frozenset(pairs), tuple(hits))
+            )
+        return mentions

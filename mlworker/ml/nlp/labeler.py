@@ -24,7 +24,7 @@ from pathlib import Path
 from mlworker.ml.label_schemas import get_schema
 from mlworker.ml.nlp.aggregate import assemble
 from mlworker.ml.nlp.errors import NLPError, UnknownSchemaError
-from mlworker.ml.nlp.labels import FindingLabel, ReportLabels
+from mlworker.ml.nlp.labels import ReportLabels
 from mlworker.ml.nlp.phrases import load_lexicon
 from mlworker.ml.nlp.rules import DEFAULT_RULE_FILES, load_context_rules
 from mlworker.ml.nlp.sections import DEFAULT_SECTIONS_FILE, SectionRules, Segmenter
@@ -77,6 +77,7 @@ class ReportLabeler:
         sections = SectionRules.load(sections_file)
         assert self._schema_def is not None
         self.findings: tuple[str, ...] = (*self._schema_def.findings, *self.flags)
+        self._blank_values: tuple[str | None, ...] = (None,) * len(self.findings)
         digest = hashlib.sha256(
             "\0".join([CODE_VERSION, lexicon.digest, rules.digest, sections.source, *self.flags]).encode()
         ).hexdigest()
@@ -94,7 +95,7 @@ class ReportLabeler:
     def blank(self, error: str | None = None, truncated: bool = False) -> ReportLabels:
         """All-blank labels (an empty report, or one that failed with `error`)."""
         return ReportLabels(
-            self.schema, self.version, tuple(FindingLabel(f, None) for f in self.findings), error, truncated
+            self.schema, self.version, self.findings, self._blank_values, None, error, truncated
         )
 
     def label(self, report: ReportText) -> ReportLabels:
@@ -107,8 +108,8 @@ class ReportLabeler:
             return self.blank(truncated=truncated)
         analysis = self._engine.analyse(text)
         assert self._schema_def is not None
-        labels = assemble(text, analysis, self._schema_def, self.findings)
-        return ReportLabels(self.schema, self.version, tuple(labels), None, truncated)
+        values, evidence = assemble(text, analysis, self._schema_def, self.findings)
+        return ReportLabels(self.schema, self.version, self.findings, values, evidence, None, truncated)
 
     def label_safe(self, report: ReportText) -> ReportLabels:
         """label(), but a failure gives blank labels with `error` set instead of an exception."""

@@ -6,7 +6,7 @@ screen can highlight `text[start:end]`. `to_chexpert_value` maps a value to the 
 labeler's convention: 1.0 / 0.0 / -1.0 / None (an empty cell).
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 POSITIVE = "positive"
 NEGATIVE = "negative"
@@ -45,8 +45,7 @@ def from_chexpert_value(cell: str | float | None) -> str | None:
         raise ValueError(f"{cell!r} is not a CheXpert label (1.0, 0.0, -1.0 or blank)") from None
 
 
-@dataclass(frozen=True)
-class Cue:
+class Cue(NamedTuple):
     """A ConText trigger ("no", "cannot be excluded") that changed a mention's value."""
 
     start: int
@@ -56,8 +55,7 @@ class Cue:
     rule: str  # the rule's literal
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One mention of a finding and what it said."""
 
     start: int
@@ -78,36 +76,89 @@ class Evidence:
         return "; ".join(f"{c.category} '{c.text}'" for c in self.cues)
 
 
-@dataclass(frozen=True)
-class FindingLabel:
+class FindingLabel(NamedTuple):
     finding: str
     value: str | None
     evidence: tuple[Evidence, ...] = ()
 
 
-@dataclass(frozen=True)
 class ReportLabels:
-    """Labels of one report in schema order (flags such as Implant last)."""
+    """Labels of one report in schema order (flags such as Implant last).
 
-    schema: str
-    version: str
-    labels: tuple[FindingLabel, ...]
-    error: str | None = None  # set when the report could not be labelled (all values blank)
-    truncated: bool = False  # the report was longer than the labeler reads; only its start was read
+    Kept compact -- a tuple of values and, per finding, evidence as plain tuples -- so batches cross
+    process boundaries cheaply; `labels` and `[finding]` build the FindingLabel/Evidence view.
+    """
 
-    def __getitem__(self, finding: str) -> FindingLabel:
-        for label in self.labels:
-            if label.finding == finding:
-                return label
-        raise KeyError(f"{finding!r} is not a finding of schema {self.schema!r}")
+    __slots__ = ("_evidence", "_labels", "_values", "error", "findings", "schema", "truncated", "version")
+
+    def __init__(
+        self,
+        schema: str,
+        version: str,
+        findings: tuple[str, ...],
+        values: tuple[str | None, ...],
+        evidence: tuple[tuple[tuple, ...], ...] | None = None,
+        error: str | None = None,
+        truncated: bool = False,
+    ) -> None:
+        if len(values) != len(findings):
+            raise ValueError(f"{len(values)} values for {len(findings)} findings")
+        self.schema = schema
+        self.version = version
+        self.findings = findings
+        self._values = values
+        self._evidence = evidence if evidence is not None else ((),) * len(findings)
+        self.error = error  # set when the report could not be labelled (all values blank)
+        self.truncated = truncated  # the report was longer than the labeler reads; its start was read
+        self._labels: tuple[FindingLabel, ...] | None = None
 
     @property
-    def findings(self) -> tuple[str, ...]:
-        return tuple(label.finding for label in self.labels)
+    def labels(self) -> tuple[FindingLabel, ...]:
+        if self._labels is None:
+            self._labels = tuple(
+                map(FindingLabel, self.findings, self._values, map(_evidence, self._evidence))
+            )
+        return self._labels
+
+    def __getitem__(self, finding: str) -> FindingLabel:
+        try:
+            i = self.findings.index(finding)
+        except ValueError:
+            raise KeyError(f"{finding!r} is not a finding of schema {self.schema!r}") from None
+        return FindingLabel(finding, self._values[i], _evidence(self._evidence[i]))
 
     def values(self) -> dict[str, str | None]:
-        return {label.finding: label.value for label in self.labels}
+        return dict(zip(self.findings, self._values, strict=True))
 
     def chexpert_row(self) -> list[float | None]:
         """1.0 / 0.0 / -1.0 / None per finding, in order."""
-        return [to_chexpert_value(label.value) for label in self.labels]
+        return [to_chexpert_value(v) for v in self._values]
+
+    def __reduce__(self) -> tuple:
+        args = (
+            self.schema,
+            self.version,
+            self.findings,
+            self._values,
+            self._evidence,
+            self.error,
+            self.truncated,
+        )
+        return (ReportLabels, args)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ReportLabels):
+            return NotImplemented
+        return self.__reduce__()[1] == other.__reduce__()[1]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = {f: v for f, v in zip(self.findings, self._values, strict=True) if v is not None}
+        extra = f", error={self.error!r}" if self.error else ""
+        return f"ReportLabels({self.schema!r}, {shown}{extra})"
+
+
+def _evidence(raw: tuple[tuple, ...]) -> tuple[Evidence, ...]:
+    """Plain (start, end, text, value, section, kind, cues) tuples -> Evidence with Cue objects."""
+    return tuple(Evidence(*e[:6], tuple(Cue(*c) for c in e[6])) for e in raw)

@@ -5,13 +5,12 @@ per-mention assertion, CheXpert aggregation, evidence -- is shared, so the engin
 in the analysis, which the equivalence test compares directly.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mlworker.ml.nlp.sections import Section
 
 
-@dataclass(frozen=True)
-class ModifierHit:
+class ModifierHit(NamedTuple):
     """A ConText rule that modifies a mention (character offsets into the report)."""
 
     start: int
@@ -21,8 +20,7 @@ class ModifierHit:
     literal: str
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
     """A phrase-file match: which (finding, kind) pairs it stands for, and its modifiers."""
 
     start: int
@@ -31,7 +29,6 @@ class Mention:
     modifiers: tuple[ModifierHit, ...]
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     sections: tuple[Section, ...]
     mentions: tuple[Mention, ...]

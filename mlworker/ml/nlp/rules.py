@@ -141,18 +141,15 @@ def load_context_rules(files: tuple[Path, ...] = DEFAULT_RULE_FILES) -> ContextR
     return ContextRules(rules=final, digest=hasher.hexdigest())
 
 
-def _semantics(rule: ContextRuleDef) -> tuple:
-    return (rule.category, rule.direction, rule.max_scope, rule.terminated_by)
-
-
 def _check_conflicts(rules: tuple[ContextRuleDef, ...]) -> None:
-    """Two rules matching the same tokens must behave alike: which one spaCy reports first is undefined."""
+    """No two rules may match the same tokens: which one spaCy reports is undefined, and the
+    evidence names the rule, so the engines could disagree."""
     seen: dict[tuple[str, ...], ContextRuleDef] = {}
+    clashes = []
     for rule in rules:
         for seq in rule.token_sequences():
             other = seen.setdefault(seq, rule)
-            if other is not rule and _semantics(other) != _semantics(rule):
-                raise PhraseFileError(
-                    f"ConText rules {other.literal!r} and {rule.literal!r} both match {' '.join(seq)!r} "
-                    "with different category, direction, max_scope or terminations"
-                )
+            if other is not rule:
+                clashes.append(f"{other.literal!r} and {rule.literal!r} both match {' '.join(seq)!r}")
+    if clashes:
+        raise PhraseFileError("ConText rules overlap: " + "; ".join(clashes))

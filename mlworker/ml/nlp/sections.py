@@ -9,10 +9,10 @@ run-on megabyte cannot make negation scope quadratic.
 """
 
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import NamedTuple
 
 from mlworker.ml.nlp.errors import PhraseFileError
 
@@ -24,14 +24,15 @@ MAX_SENTENCE_CHARS = 1000
 DEFAULT_SECTIONS_FILE = Path(__file__).with_name("rules") / "sections.txt"
 
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "vs", "e.g", "i.e", "approx", "st", "fig")
+_ABBREVIATION_ENDS = frozenset(a[-1] for a in _ABBREVIATIONS)
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s)")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LIST_ITEM = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+(?=\S)")
 _WORD_BEFORE = re.compile(r"([A-Za-z.]+)$")
+_ALNUM = re.compile(r"[^\W_]")
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """A run of text under one header. `name` is the header as listed, `kind` REPORT/IGNORE/PREAMBLE."""
 
     name: str
@@ -46,11 +47,10 @@ class Section:
 
     def has_text(self, text: str) -> bool:
         """Whether the section says anything after its header."""
-        return any(ch.isalnum() for ch in text[self.body_start : self.end])
+        return _ALNUM.search(text, self.body_start, self.end) is not None
 
 
-@dataclass(frozen=True)
-class Sentence:
+class Sentence(NamedTuple):
     start: int
     end: int
     section: Section
@@ -87,13 +87,11 @@ class SectionRules:
             raise PhraseFileError(f"{path}: no section headers listed")
         return cls(headers=headers, source=source)
 
-    def header_regex(self) -> re.Pattern[str]:
-        names = sorted(self.headers, key=len, reverse=True)
-        alternatives = "|".join(r"[ \t]+".join(re.escape(w) for w in n.split()) for n in names)
-        # A header starts a line (or follows a sentence end) and ends with ":" or the end of its line.
-        return re.compile(
-            rf"(?im)(?:^|(?<=[.!?])[ \t]+)[ \t]*(?P<name>{alternatives})[ \t]*(?::|$)",
-        )
+
+_LINE_START = re.compile(r"\n")
+_AFTER_SENTENCE_END = re.compile(r"(?<=[.!?])[ \t]")
+_HEADER_END = re.compile(r"[:\n]")
+_BLANKS = " \t\r"
 
 
 class Segmenter:
@@ -101,46 +99,86 @@ class Segmenter:
 
     def __init__(self, rules: SectionRules) -> None:
         self.rules = rules
-        self._header = rules.header_regex()
+        self._longest = max(len(name) for name in rules.headers)
 
-    def sections(self, text: str) -> list[Section]:
+    def _headers(self, text: str, after_ends: list[int] | None = None) -> list[tuple[int, int, str]]:
+        """(name start, header end, name) of each header, in order.
+
+        A header is a listed name alone between a line start (or a sentence end and blanks) and a
+        ":" or the end of its line; blanks around it and between its words do not matter.
+        """
+        candidates = [0, *(m.end() for m in _LINE_START.finditer(text))]
+        if after_ends is None:
+            after_ends = [m.start() for m in _AFTER_SENTENCE_END.finditer(text)]
+        candidates += after_ends
+        headers = self.rules.headers
+        size = len(text)
+        found: list[tuple[int, int, str]] = []
+        end = -1
+        for pos in sorted(set(candidates)):
+            if pos < end:
+                continue
+            window = min(size, pos + self._longest + 20)
+            stop = _HEADER_END.search(text, pos, window)
+            if stop is None and window < size:
+                continue
+            k = stop.start() if stop else size
+            segment = text[pos:k]
+            name = segment.strip(_BLANKS)
+            if not name:
+                continue
+            key = " ".join(name.lower().split())
+            if key in headers:
+                end = k + 1 if stop and text[k] == ":" else k
+                found.append((pos + len(segment) - len(segment.lstrip(_BLANKS)), end, key))
+        return found
+
+    def sections(self, text: str, after_ends: list[int] | None = None) -> list[Section]:
         """The report's sections in order; the header itself is part of its section."""
-        found = list(self._header.finditer(text))
+        found = self._headers(text, after_ends)
         sections: list[Section] = []
-        first = found[0].start("name") if found else len(text)
+        first = found[0][0] if found else len(text)
         if first > 0 and text[:first].strip():
             sections.append(Section(PREAMBLE, PREAMBLE, 0, first, 0))
-        for i, m in enumerate(found):
-            name = " ".join(m.group("name").lower().split())
-            end = found[i + 1].start("name") if i + 1 < len(found) else len(text)
-            sections.append(Section(name, self.rules.headers[name], m.start("name"), end, m.end()))
+        for i, (start, body_start, name) in enumerate(found):
+            end = found[i + 1][0] if i + 1 < len(found) else len(text)
+            sections.append(Section(name, self.rules.headers[name], start, end, body_start))
         return sections
 
     def sentences(self, text: str) -> list[Sentence]:
         """Sentences of every section; a header ("FINDINGS:") is a sentence of its own."""
         return self.segment(text)[1]
 
-    def segment(self, text: str) -> tuple[list[Section], list[Sentence]]:
-        """The report's sections and their sentences."""
-        out: list[Sentence] = []
-        sections = self.sections(text)
+    def segment(self, text: str, labelled_only: bool = False) -> tuple[list[Section], list[Sentence]]:
+        """The report's sections and their sentences (only those of labelled sections if asked)."""
+        ends = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)]
+        size = len(text)
+        after_ends = [e for _, e in ends if e < size and text[e] in " \t"]
+        sections = self.sections(text, after_ends)
+        if not sections:
+            return sections, []
+        cuts = {size}
         for section in sections:
-            cuts = {section.start, section.end, section.body_start}
-            body = text[section.start : section.end]
-            base = section.start
-            for m in _SENTENCE_END.finditer(body):
-                if not _is_abbreviation(body, m.start()):
-                    cuts.add(base + m.end())
-            for m in _BLANK_LINE.finditer(body):
-                cuts.add(base + m.start())
-            for m in _LIST_ITEM.finditer(body):
-                cuts.add(base + m.start())
-            edges = sorted(c for c in cuts if section.start <= c <= section.end)
-            for a, b in pairwise(edges):
-                for start, end in _split_long(text, a, b):
-                    start, end = _strip(text, start, end)
-                    if start < end:
-                        out.append(Sentence(start, end, section))
+            cuts.update((section.start, section.body_start))
+        cuts.update(e for s, e in ends if text[s] != "." or not _is_abbreviation(text, s))
+        cuts.update(m.start() for m in _BLANK_LINE.finditer(text))
+        cuts.update(m.start() for m in _LIST_ITEM.finditer(text))
+        edges = sorted(c for c in cuts if c >= sections[0].start)
+        out: list[Sentence] = []
+        index, section = 0, sections[0]
+        for a, b in pairwise(edges):
+            while index + 1 < len(sections) and sections[index + 1].start <= a:
+                index += 1
+                section = sections[index]
+            if labelled_only and section.kind == IGNORE:
+                continue
+            pieces = _split_long(text, a, b) if b - a > MAX_SENTENCE_CHARS else ((a, b),)
+            for start, end in pieces:
+                piece = text[start:end]
+                stripped = piece.strip()
+                if stripped:
+                    first = start + len(piece) - len(piece.lstrip())
+                    out.append(Sentence(first, first + len(stripped), section))
         return sections, out
 
 
@@ -154,35 +192,12 @@ def section_at(sections: list[Section], offset: int) -> Section:
     return found or Section(PREAMBLE, PREAMBLE, 0, sections[0].start if sections else offset, 0)
 
 
-def sentence_token_starts(token_starts: list[int], sentences: list[Sentence]) -> list[int]:
-    """Indices of the tokens that begin a sentence: the first token at or after each sentence start.
-
-    Both engines derive token sentences this way (token 0 always begins one), so ConText sees the
-    same sentence boundaries whichever engine runs it.
-    """
-    if not token_starts:
-        return []
-    starts = {0}
-    for sentence in sentences:
-        i = bisect_left(token_starts, sentence.start)
-        if i < len(token_starts):
-            starts.add(i)
-    return sorted(starts)
-
-
-def _is_abbreviation(body: str, period_at: int) -> bool:
-    if body[period_at] != ".":
+def _is_abbreviation(text: str, period_at: int) -> bool:
+    if text[period_at] != "." or text[period_at - 1 : period_at].lower() not in _ABBREVIATION_ENDS:
         return False
-    m = _WORD_BEFORE.search(body, 0, period_at)
+    # The longest abbreviation is 6 characters, so a 12-character window decides.
+    m = _WORD_BEFORE.search(text, max(0, period_at - 12), period_at)
     return bool(m) and m.group(1).lower().rstrip(".") in _ABBREVIATIONS
-
-
-def _strip(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
