@@ -26,6 +26,7 @@ import {
 import { spansFromLabels } from '../reading/evidence'
 import { FindingPanel, type Hints } from '../reading/FindingPanel'
 import { ReportPanel } from '../reading/ReportPanel'
+import { PriorsStrip, SimilarPanel } from '../reading/SimilarPanel'
 import { nextTask, submitTask, taskKey, type Task } from '../reading/source'
 import { useReaderClock } from '../reading/useReaderClock'
 import { preload } from '../viewer/preload'
@@ -323,6 +324,7 @@ function TaskView({
           onPainted={(id, at) => recordPaint(id, at)}
         />
         <StudyStrip imageIds={task.studyImageIds} current={imageId} onPick={onImage} />
+        <PriorsStrip imageId={task.image.id} onOpen={onImage} />
       </div>
       <aside className="workspace-side reading-side" aria-label="Labels">
         <div className="reading-head">
@@ -368,6 +370,7 @@ function TaskView({
           disputed={disputed}
           commentFocus={commentFocus}
         />
+        <SimilarPanel imageId={task.image.id} onOpen={onImage} />
         {task.kind !== 'read' && task.others.some((o) => o.comment) && (
           <div className="other-comments" aria-label="Other readers' comments">
             {task.others
