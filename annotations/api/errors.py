@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -13,6 +14,20 @@ from annotations.services.errors import DomainError
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database connection dropped or the server is unreachable: the transaction rolled back,
+        # nothing of the request was stored, and the same request can simply be sent again.
+        return Response(
+            {
+                "error": {
+                    "code": "database_unavailable",
+                    "message": "The database connection was lost; nothing was saved. Please try again.",
+                    "detail": None,
+                }
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "2"},
+        )
     if isinstance(exc, DomainError):
         return Response(
             {"error": {"code": exc.code, "message": str(exc), "detail": exc.detail}},

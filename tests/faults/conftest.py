@@ -1,0 +1,3 @@
+"""Fault tests reuse the reading protocol's fixtures (teams with token clients)."""
+
+from tests.annotations.reading.conftest import _fast_passwords, make_team  # noqa: F401
