@@ -154,9 +154,18 @@ def read_release(*, reader, read_id: int) -> None:
 @transaction.atomic
 def read_renew(*, reader, read_id: int) -> Read:
     """Extend the lease of a claimed read (the reader is still working on it)."""
-    _item, read = _own_read_locked(reader, read_id)
+    item, read = _own_read_locked(reader, read_id)
     if read.status != ReadStatus.CLAIMED:
         raise ConflictError("Only a claimed read has a lease.")
+    before = read.lease_expires_at
     read.lease_expires_at = timezone.now() + timedelta(seconds=settings.ARBITER_READ_LEASE_SECONDS)
     read.save(update_fields=["lease_expires_at"])
+    audit_record(
+        actor=reader,
+        action="read.renew",
+        obj=read,
+        dataset=item.dataset,
+        before={"lease_expires_at": str(before)},
+        after={"lease_expires_at": str(read.lease_expires_at)},
+    )
     return read

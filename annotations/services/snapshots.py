@@ -180,4 +180,16 @@ def snapshot_build(snapshot_id: int, *, chunk_images: int = 1000) -> LabelSetSna
         job_finish(
             snapshot.job_id, summary={"created": written.label_count, "rows": written.row_count}, errors=[]
         )
-    return LabelSetSnapshot.objects.get(pk=snapshot_id)
+    snapshot = LabelSetSnapshot.objects.get(pk=snapshot_id)
+    audit_record(
+        actor=None,
+        action="snapshot.ready",
+        obj=snapshot,
+        dataset=snapshot.dataset,
+        after={
+            "csv_sha256": snapshot.csv_sha256,
+            "jsonl_sha256": snapshot.jsonl_sha256,
+            "labels": snapshot.label_count,
+        },
+    )
+    return snapshot

@@ -200,3 +200,21 @@ def test_the_owed_round_is_found_behind_many_answered_ones(make_team):
     assert adjudication_task_for(reader=reader, dataset=team.dataset).image_id == images[-1].pk
     Read.objects.create(image=images[-1], reader=reader, round=1, status="submitted", submitted_at=now)
     assert adjudication_task_for(reader=reader, dataset=team.dataset) is None
+
+
+def test_a_script_gets_its_api_token_with_username_and_password(make_team, make_user):
+    from rest_framework.test import APIClient
+
+    from annotations.services.datasets import membership_grant
+
+    team = make_team("google4")
+    user = make_user("script-user", password="s3cret-pass")
+    membership_grant(dataset=team.dataset, user=user, role="radiologist")
+    client = APIClient()
+    r = client.post("/api/v1/auth/token/", {"username": "script-user", "password": "wrong"})
+    assert r.status_code == 400
+    r = client.post("/api/v1/auth/token/", {"username": "script-user", "password": "s3cret-pass"})
+    assert r.status_code == 200
+    client.credentials(HTTP_AUTHORIZATION=f"Token {r.json()['token']}")
+    assert client.post(f"/api/v1/datasets/{team.dataset.pk}/worklist/next/").json()["task"] is None
+    assert APIClient().post(f"/api/v1/datasets/{team.dataset.pk}/worklist/next/").status_code in (401, 403)
