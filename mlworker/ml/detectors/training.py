@@ -86,13 +86,13 @@ def _self_supervised_transform(task: str, cross_p: float = 0.5) -> Callable:
     return apply
 
 
-def _canonical_pool(task: str, images: Images, size: int, labelled: LabelledExamples | None) -> np.ndarray:
+def _canonical_pool(task: str, images: Images, size: int, reviewed: LabelledExamples | None) -> np.ndarray:
     pool = prepare_batch(images, size, "uint8")
-    if labelled is None or len(labelled.images) == 0:
+    if reviewed is None or len(reviewed.images) == 0:
         return pool
-    extra = prepare_batch(labelled.images, size, "uint8")
+    extra = prepare_batch(reviewed.images, size, "uint8")
     fixed = []
-    for img, label in zip(extra, labelled.labels, strict=True):
+    for img, label in zip(extra, reviewed.labels, strict=True):
         if task == "rotation":
             deg = int(label)
             if deg not in (0, 90, 180, 270):
@@ -129,7 +129,7 @@ def train_self_supervised(
     task: str,
     images: Images,
     *,
-    labelled: LabelledExamples | None = None,
+    reviewed: LabelledExamples | None = None,
     size: str | SizeConfig = "tiny",
     config: TrainConfig = DEFAULT_DETECTOR_CONFIG,
     val_fraction: float = 0.2,
@@ -142,7 +142,7 @@ def train_self_supervised(
     if task not in ("rotation", "inversion"):
         raise InputError(f"self-supervised detectors are 'rotation' or 'inversion', got {task!r}")
     spec = detector_spec(task, size)
-    pool = _canonical_pool(task, images, spec.input_size, labelled)
+    pool = _canonical_pool(task, images, spec.input_size, reviewed)
     tr, va = _split(len(pool), val_fraction, config.seed)
     train = LabelledArrays(pool[tr], np.zeros(len(tr), np.int64))
     val = _all_transforms(task, pool[va])
@@ -178,7 +178,7 @@ def train_view_classifier(
     images: Images,
     labels: Sequence[str],
     *,
-    extra: LabelledExamples | None = None,
+    reviewed: LabelledExamples | None = None,
     size: str | SizeConfig = "tiny",
     config: TrainConfig = DEFAULT_DETECTOR_CONFIG,
     val_fraction: float = 0.2,
@@ -187,13 +187,13 @@ def train_view_classifier(
     should_cancel: Callable[[], bool] | None = None,
     device: str = "cpu",
 ) -> TrainedDetector:
-    """Frontal / lateral / other body part, from confirmed examples (plus reviewed `extra` ones).
+    """Frontal / lateral / other body part, from confirmed examples (plus `reviewed` QC flags).
 
     Images are augmented with left-right flips (a flipped frontal film is still frontal).
     """
     spec = detector_spec("view", size)
-    all_images = list(images) + (list(extra.images) if extra else [])
-    all_labels = list(labels) + (list(extra.labels) if extra else [])
+    all_images = list(images) + (list(reviewed.images) if reviewed else [])
+    all_labels = list(labels) + (list(reviewed.labels) if reviewed else [])
     if len(all_images) != len(all_labels):
         raise InputError(f"{len(all_images)} images but {len(all_labels)} view labels")
     unknown = sorted({str(v) for v in all_labels} - set(VIEW_LABELS))

@@ -85,10 +85,10 @@ def test_reviewed_flags_become_training_data(chest_test) -> None:
     reviewed = LabelledExamples(
         [np.rot90(img, k) for img, k in zip(upright, ks, strict=True)], [90 * k for k in ks]
     )
-    trained = train_rotation_detector([], labelled=reviewed, config=FAST)
+    trained = train_rotation_detector([], reviewed=reviewed, config=FAST)
     assert (trained.detector.predict_proba(chest_test[:60], device="cpu").argmax(1) == 0).mean() >= 0.95
     with pytest.raises(InputError, match="0, 90, 180 or 270"):
-        train_rotation_detector(upright[:20], labelled=LabelledExamples(upright[:2], [45, 0]), config=FAST)
+        train_rotation_detector(upright[:20], reviewed=LabelledExamples(upright[:2], [45, 0]), config=FAST)
 
 
 @pytest.mark.slow
@@ -110,7 +110,7 @@ def test_view_classifier_learns_frontal_lateral_other() -> None:
 
     train_x, train_y = make(150)
     extra = LabelledExamples(train_x[120:], train_y[120:])
-    trained = train_view_classifier(train_x[:120], train_y[:120], extra=extra, config=FAST)
+    trained = train_view_classifier(train_x[:120], train_y[:120], reviewed=extra, config=FAST)
     assert trained.metrics["n_train"] + trained.metrics["n_val"] == 150
     test_x, test_y = make(60)
     flags = trained.detector.detect(test_x, device="cpu")
