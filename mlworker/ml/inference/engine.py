@@ -7,8 +7,9 @@
   a `PreprocessCache` so a second pass (after retraining) reads the resized arrays instead of decoding;
 * a uint8/float tensor `[N, S, S]` already at the model's size (the warm in-memory form).
 
-and returns `ScoreResult(probs [N, C] float32, embeddings [N, D] float32)`. Batches are assembled on a
-background thread (decode / cache reads on a thread pool) while the device computes the previous one.
+and returns `ScoreResult(probs [N, C] float32, embeddings [N, D] float32)`. The next two batches are
+assembled on background threads (decode / cache reads split over a thread pool, pinned host memory
+on GPUs) while the device computes the current one.
 On a GPU the model runs under bf16 autocast with channels-last tensors (and `torch.compile` on
 request); on the CPU it runs fp32 eager and gives bit-identical results for identical inputs. Build a
 `Scorer` once to score many chunks with one (possibly compiled) model copy.
