@@ -1,0 +1,198 @@
+"""CLI: run every strategy and the random baseline over several seeds and print the figures.
+
+python -m bench.active_learning            # CPU, tiny model, linear head: a few minutes
+python -m bench.active_learning --quick    # about a minute
+python -m bench.active_learning --size full --device cuda   # DenseNet-121 fine-tuned per round
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from bench.active_learning.cohort import make_cohort
+from bench.active_learning.learner import FinetuneLearner, LinearHeadLearner
+from bench.active_learning.report import format_table, summarise
+from bench.active_learning.simulate import Curve, run_strategy
+from mlworker.ml.evaluation import compare_models
+from mlworker.ml.inference.device import resolve_device
+from mlworker.ml.nets.spec import size_config
+from mlworker.ml.synthetic.cxr import CXR14_FINDINGS
+from mlworker.ml.weak_labels import WeakLabelPolicy
+
+
+def strategy_configs(batch: int, seed: int) -> dict[str, dict[str, Any]]:
+    """The strategies compared. The combination's weights were chosen on a pilot run (seeds 0-1,
+    `--quick`); report figures from other seeds (`--first-seed`)."""
+    return {
+        "random": {"name": "random", "seed": seed},
+        "entropy": {"name": "entropy"},
+        "margin": {"name": "margin"},
+        "bald": {"name": "bald"},
+        "nlp_disagreement": {"name": "nlp_disagreement"},
+        "nlp_uncertainty": {"name": "nlp_uncertainty", "use_model": True},
+        "rarity": {"name": "rarity"},
+        "rarity_nlp": {"name": "rarity", "source": "nlp"},
+        "kcenter": {"name": "kcenter", "batch_size": batch},
+        "weighted": {
+            "name": "weighted",
+            "components": {
+                "entropy": 1.0,
+                "nlp_disagreement": 0.5,
+                "rarity_nlp": {"name": "rarity", "source": "nlp", "weight": 1.0},
+            },
+            "diversity_weight": 0.5,
+            "batch_size": batch,
+        },
+    }
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.active_learning", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="small pool, 2 seeds, fewer rounds (~1 min on CPU)")
+    p.add_argument("--size", choices=("tiny", "full"), default="tiny")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument(
+        "--head", choices=("linear", "finetune"), help="default: linear for tiny, finetune for full"
+    )
+    p.add_argument("--seeds", type=int, help="number of seeds (default 3, quick 2)")
+    p.add_argument("--first-seed", type=int, default=0, help="seeds are first-seed, first-seed + 1, ...")
+    p.add_argument("--pool", type=int, help="unread pool size (default 1500, quick 600)")
+    p.add_argument("--test", type=int, help="held-out test size (default 600, quick 300)")
+    p.add_argument("--initial", type=int, default=20, help="labels before the first round")
+    p.add_argument("--batch", type=int, default=20, help="items read per round")
+    p.add_argument("--rounds", type=int, help="rounds (default 15, quick 8)")
+    p.add_argument("--epochs", type=int, default=3, help="epochs per round for --head finetune")
+    p.add_argument("--strategies", help="comma-separated subset (random is always included)")
+    p.add_argument("--findings", help="comma-separated ChestX-ray14 findings (default: all 14)")
+    p.add_argument("--weak-weight", type=float, default=0.0, help="train on NLP labels too, with this weight")
+    p.add_argument("--uncertainty", choices=("ignore", "ones", "zeros"), default="ignore")
+    p.add_argument("--misleading-rate", type=float, default=0.15, help="share of reports that mislead")
+    p.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1), help="render processes")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: fastest on small CPUs)")
+    p.add_argument("--no-cache", action="store_true", help="re-render the cohort and features")
+    p.add_argument("--json", type=Path, help="write curves and summaries here")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every round")
+    a = p.parse_args(argv)
+    a.seeds = a.seeds or (2 if a.quick else 3)
+    a.pool = a.pool or (600 if a.quick else 1500)
+    a.test = a.test or (300 if a.quick else 600)
+    a.rounds = a.rounds or (8 if a.quick else 15)
+    a.head = a.head or ("linear" if a.size == "tiny" else "finetune")
+    return a
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parse(argv)
+    torch.set_num_threads(max(1, a.threads))
+    device = str(resolve_device(a.device))
+    findings = tuple(a.findings.split(",")) if a.findings else CXR14_FINDINGS
+    px = size_config(a.size).input_size
+    names = list(strategy_configs(a.batch, 0))
+    if a.strategies:
+        wanted = [s.strip() for s in a.strategies.split(",")]
+        unknown = sorted(set(wanted) - set(names))
+        if unknown:
+            raise SystemExit(f"unknown strategies {unknown}; choose from {names}")
+        names = ["random", *[s for s in wanted if s != "random"]]
+    weak = None
+    if a.weak_weight > 0:
+        weak = WeakLabelPolicy(uncertainty=a.uncertainty, weak_weight=a.weak_weight, use_weak=True)
+    final = a.initial + a.rounds * a.batch
+    budgets = sorted({a.initial + (a.rounds // 4) * a.batch, a.initial + (a.rounds // 2) * a.batch, final})
+    print(
+        f"active-learning bench: {a.size} model ({px} px), head={a.head}, device={device}, pool={a.pool}, "
+        f"test={a.test}, seeds={a.seeds}, initial={a.initial}, batch={a.batch}, rounds={a.rounds} "
+        f"(final budget {final} labels), findings={len(findings)}, "
+        f"weak labels={'off' if weak is None else weak.to_dict()}, readers=3 (majority), "
+        f"misleading reports={a.misleading_rate:.0%}"
+    )
+    t_all = time.perf_counter()
+    curves: dict[str, list[Curve]] = {n: [] for n in names}
+    truth_test: dict[int, np.ndarray] = {}
+    setup_s = 0.0
+    for seed in range(a.first_seed, a.first_seed + a.seeds):
+        t0 = time.perf_counter()
+        cohort = make_cohort(
+            seed, a.pool, a.test, px, findings,
+            misleading_rate=a.misleading_rate, workers=a.workers, cache=not a.no_cache,
+        )  # fmt: skip
+        configs = strategy_configs(a.batch, seed)
+        truth_test[seed] = cohort.truth_test
+        if a.head == "linear":
+            z_pool, z_test = LinearHeadLearner.features(cohort, a.size, device, seed)  # computed once
+        setup_s += time.perf_counter() - t0
+        prevalence = cohort.truth_pool.mean(axis=0)
+        print(
+            f"seed {seed}: cohort + features {time.perf_counter() - t0:.1f}s; pool prevalence "
+            f"{prevalence.min():.2f}-{prevalence.max():.2f}; NLP agrees with truth on "
+            f"{np.mean((cohort.nlp_pool == 1) == cohort.truth_pool):.1%} of cells"
+        )
+        for name in names:
+            learner: LinearHeadLearner | FinetuneLearner
+            if a.head == "linear":
+                learner = LinearHeadLearner(z_pool, z_test, seed)
+            else:
+                learner = FinetuneLearner(cohort, a.size, device, seed, epochs=a.epochs)
+
+            def on_round(r: int, labels: int, auc: float, name: str = name, seed: int = seed) -> None:
+                if a.verbose:
+                    print(f"  seed {seed} {name:<16} round {r:>2} labels {labels:>4} AUROC {auc:.3f}")
+
+            curve = run_strategy(
+                name, configs[name], cohort, learner, seed=seed, initial=a.initial, batch=a.batch,
+                rounds=a.rounds, weak_policy=weak, on_round=on_round,
+            )  # fmt: skip
+            curves[name].append(curve)
+            print(
+                f"  seed {seed} {name:<16} AUROC {curve.auroc[0]:.3f} -> {curve.auroc[-1]:.3f} "
+                f"({curve.labels[-1]} labels, {curve.seconds:.1f}s, "
+                f"unanimous reads {curve.unanimous_rate:.0%})"
+            )
+    rows = summarise(curves, budgets, a.batch)
+    print()
+    print(format_table(rows, budgets))
+    best = max((r for r in rows if r.strategy != "random"), key=lambda r: (r.curve_mean, -r.labels_needed[0]))
+    rnd = next(r for r in rows if r.strategy == "random")
+    print()
+    print(
+        f"best strategy by mean AUROC over the curve: {best.strategy} ({best.key}); labels to reach random's "
+        f"final AUROC: {best.labels_needed[0]:.0f}±{best.labels_needed[1]:.0f} vs random "
+        f"{rnd.labels_needed[0]:.0f}±{rnd.labels_needed[1]:.0f} -> ratio {best.ratio_vs_random:.2f} "
+        f"({best.reached}/{best.seeds} seeds reached it)"
+    )
+    cohort0 = make_cohort(
+        0, a.pool, a.test, px, findings, misleading_rate=a.misleading_rate, workers=a.workers
+    )
+    y = cohort0.truth_test.astype(float)
+    cand = curves[best.strategy][0].final_test_probs
+    prod = curves["random"][0].final_test_probs
+    cmp = compare_models(y, cand, prod, findings, n_boot=500, seed=0)
+    print(
+        f"seed {a.first_seed}, final models on the test set: {best.strategy} vs random macro delta AUROC "
+        f"{cmp.macro_delta:+.3f}; DeLong p<0.05 better on {len(cmp.significantly_better)}, worse on "
+        f"{len(cmp.significantly_worse)} of {len(findings)} findings"
+    )
+    total = time.perf_counter() - t_all
+    print(f"time: {total:.1f}s total, {setup_s:.1f}s cohorts + features, {total - setup_s:.1f}s loops")
+    if a.json:
+        out = {
+            "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items()},
+            "budgets": budgets,
+            "summary": [r.__dict__ for r in rows],
+            "curves": {
+                n: [{"seed": c.seed, "labels": c.labels, "auroc": c.auroc, "key": c.key} for c in cs]
+                for n, cs in curves.items()
+            },
+            "comparison": cmp.to_dict(),
+        }
+        a.json.parent.mkdir(parents=True, exist_ok=True)
+        a.json.write_text(json.dumps(out, indent=1, default=str))
+    return 0
