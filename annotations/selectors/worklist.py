@@ -1,27 +1,35 @@
 """Worklist queries: what a reader should do next, and the queue's state.
 
-`next_read_candidates` is the hot query: one range scan of the partial index workitem_open_queue
+`next_read_candidate` is the hot query: one range scan of the partial index workitem_open_queue
 (items still taking first reads, by priority), skipping items this reader already holds or read
 and images with an open QC flag (a safety net: the QC services also hold such items).
 """
 
 import itertools
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from annotations.models import AdjudicationCase, Dataset, QCFlag, Read, WorkItem
 from annotations.models.choices import QCStatus, ReadStatus, WorkState
 
+# The claim's query, written out: compiling it with the ORM costs more than running it. Its WHERE
+# clause matches the partial index workitem_open_queue, so it is one range scan from the top.
+NEXT_READ_SQL = f"""
+SELECT w.* FROM {WorkItem._meta.db_table} w
+WHERE w.dataset_id = %s AND w.state = 'reading' AND w.reads_open < w.readers_needed
+  AND NOT EXISTS (SELECT 1 FROM {Read._meta.db_table} r
+                  WHERE r.image_id = w.image_id AND r.reader_id = %s AND r.round = 0)
+  AND NOT EXISTS (SELECT 1 FROM {QCFlag._meta.db_table} q WHERE q.image_id = w.image_id AND q.status = 'open')
+ORDER BY w.priority DESC, w.id
+LIMIT 1"""
 
-def next_read_candidates(*, reader, dataset: Dataset) -> QuerySet[WorkItem]:
-    mine = Read.objects.filter(image_id=OuterRef("image_id"), reader=reader, round=0)
-    flagged = QCFlag.objects.filter(image_id=OuterRef("image_id"), status=QCStatus.OPEN)
-    return (
-        WorkItem.objects.filter(dataset=dataset, state=WorkState.READING, reads_open__lt=F("readers_needed"))
-        .filter(~Exists(mine), ~Exists(flagged))
-        .order_by("-priority", "id")
-    )
+
+def next_read_candidate(*, reader, dataset: Dataset, lock: bool) -> WorkItem | None:
+    """The best item this reader could claim now; with `lock` (inside a transaction, on a database
+    that can) its row is locked FOR UPDATE, skipping rows other readers hold locked."""
+    sql = NEXT_READ_SQL + (" FOR UPDATE OF w SKIP LOCKED" if lock else "")
+    return next(iter(WorkItem.objects.raw(sql, [dataset.pk, reader.pk])), None)
 
 
 def adjudication_task_for(*, reader, dataset: Dataset) -> AdjudicationCase | None:

@@ -28,7 +28,7 @@ from annotations.selectors.worklist import (
     active_claims,
     adjudication_task_for,
     decision_task_for,
-    next_read_candidates,
+    next_read_candidate,
 )
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
@@ -214,10 +214,9 @@ def _claim(*, reader, dataset: Dataset) -> tuple[WorkItem, Read] | None:
                 if asynchronous:
                     with connection.cursor() as cur:
                         cur.execute("SET LOCAL synchronous_commit TO OFF")
-                qs = next_read_candidates(reader=reader, dataset=dataset)
-                if connection.features.has_select_for_update_skip_locked:
-                    qs = qs.select_for_update(skip_locked=True)
-                item = qs.first()
+                item = next_read_candidate(
+                    reader=reader, dataset=dataset, lock=connection.features.has_select_for_update_skip_locked
+                )
                 if item is None:
                     return None
                 read = Read.objects.create(
@@ -251,7 +250,7 @@ def max_open_claims() -> int:
 def worklist_next(*, reader, dataset: Dataset) -> Task | None:
     """The reader's next task on `dataset` (see the module docstring), or None when there is none."""
     roles = roles_on(reader, dataset)
-    leases_reclaim(dataset=dataset)
+    leases_reclaim()  # any dataset's: the partial index makes finding them cheap
     if Role.RADIOLOGIST in roles and (case := adjudication_task_for(reader=reader, dataset=dataset)):
         return Task("adjudication", WorkItem.objects.get(image_id=case.image_id), case=case)
     if Role.ADJUDICATOR in roles and (case := decision_task_for(adjudicator=reader, dataset=dataset)):
