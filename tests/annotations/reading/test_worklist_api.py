@@ -218,3 +218,49 @@ def test_a_script_gets_its_api_token_with_username_and_password(make_team, make_
     client.credentials(HTTP_AUTHORIZATION=f"Token {r.json()['token']}")
     assert client.post(f"/api/v1/datasets/{team.dataset.pk}/worklist/next/").json()["task"] is None
     assert APIClient().post(f"/api/v1/datasets/{team.dataset.pk}/worklist/next/").status_code in (401, 403)
+
+
+def test_the_reading_payload_follows_the_dataset_policy(make_team):
+    from annotations.models import Label, Report
+
+    team = make_team(
+        "google4", readers_per_item=2, show_report_on_first_read=False, show_model_overlays=False
+    )
+    [image] = make_images(team.dataset, 1)
+    Report.objects.create(study=image.study, text="Small right apical pneumothorax.", text_sha256="x" * 64)
+    finding = team.dataset.schema.findings.get(key="Pneumothorax")
+    Label.objects.create(image=image, finding=finding, source="nlp", source_version="n1", value="positive",
+                         evidence=[{"start": 15, "end": 27, "text": "pneumothorax"}])  # fmt: skip
+    Label.objects.create(image=image, finding=finding, source="model", source_version="m1", value="positive",
+                         probability=0.91)  # fmt: skip
+    enqueue(team, [image])
+    a, b = team.readers[:2]
+    item = claim(team, a)["item"]
+    assert item["report"] is None and item["nlp_labels"] == [] and item["model_labels"] == []
+    assert [f["key"] for f in item["findings"]] == [
+        "Fracture",
+        "Pneumothorax",
+        "Airspace opacity",
+        "Nodule or mass",
+    ]
+    submit(team, a, item["current_read"]["id"], {"labels": labels(team.dataset, Pneumothorax="positive")})
+    read_item(team, b, {"labels": labels(team.dataset)})
+    task = next_task(team, a)  # in adjudication the report is shown, with its NLP evidence
+    assert task["task"] == "adjudication"
+    assert task["item"]["report"]["text"] == "Small right apical pneumothorax."
+    assert task["item"]["nlp_labels"][0]["evidence"][0]["text"] == "pneumothorax"
+    assert task["item"]["model_labels"] == []
+
+
+def test_reads_of_a_final_item_show_letters_to_readers_and_ids_to_admins(make_team):
+    team = make_team("google4")
+    [image] = make_images(team.dataset, 1)
+    enqueue(team, [image])
+    for reader in team.readers:
+        read_item(team, reader, {"labels": labels(team.dataset), "duration_ms": 1000})
+    mine = team.c(team.readers[1]).get("/api/v1/reads/", {"image": image.pk}).json()["results"]
+    assert [r["reader"] for r in mine] == ["A", "B", "C"]
+    assert [r["reader_id"] for r in mine] == [None, team.readers[1].pk, None]
+    assert [r["duration_ms"] for r in mine] == [None, 1000, None]
+    admin = team.c(team.admin).get("/api/v1/reads/", {"image": image.pk}).json()["results"]
+    assert [r["reader_id"] for r in admin] == [r.pk for r in team.readers]
