@@ -3,7 +3,7 @@
  * and (as their APIs land) training runs, the model registry, agreement and label-set snapshots.
  * Only admins reach it: the nav hides it from others and the server refuses their requests anyway.
  */
-import { useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { api, request, unwrap, type Schemas } from '../api/client'
 import type { Dataset, Job } from '../api/types'
 import { Link, navigate } from '../app/router'
@@ -14,6 +14,7 @@ import { OptionalSections } from './console/OptionalSections'
 export function AdminConsole({ dataset, section }: { dataset: number | null; section: string | null }) {
   const me = useMe()
   const datasets = useAsync(async () => unwrap(await api.GET('/api/v1/datasets/', {})).results, [])
+  const [jobsTick, setJobsTick] = useState(0)
   if (!isAdminAnywhere(me)) {
     return (
       <section className="panel">
@@ -42,8 +43,14 @@ export function AdminConsole({ dataset, section }: { dataset: number | null; sec
       {current ? (
         <div className="console-main">
           <PolicyPanel dataset={current} />
-          <JobsPanel dataset={current} />
-          <UploadPanel dataset={current} />
+          <JobsPanel dataset={current} tick={jobsTick} onSettled={datasets.reload} />
+          <UploadPanel
+            dataset={current}
+            onQueued={() => {
+              setJobsTick((t) => t + 1)
+              datasets.reload()
+            }}
+          />
           <OptionalSections dataset={current} section={section} />
         </div>
       ) : (
@@ -97,13 +104,19 @@ export function Progress({ done, total, label }: { done: number; total: number; 
   )
 }
 
-function JobsPanel({ dataset }: { dataset: Dataset }) {
+function JobsPanel({ dataset, tick, onSettled }: { dataset: Dataset; tick: number; onSettled: () => void }) {
   const jobs = useAsync(
     async () => unwrap(await api.GET('/api/v1/jobs/', {})).results.filter((j) => j.dataset === dataset.id),
-    [dataset.id],
+    [dataset.id, tick],
   )
   const active = (jobs.data ?? []).some((j) => j.status === 'queued' || j.status === 'running')
   useInterval(jobs.reload, 1500, active)
+  // When the last running job finishes, the dataset's counts changed: reload them.
+  const wasActive = useRef(false)
+  useEffect(() => {
+    if (wasActive.current && !active) onSettled()
+    wasActive.current = active
+  }, [active, onSettled])
   const [message, setMessage] = useState<string | null>(null)
   const runNlp = async () => {
     setMessage(null)
@@ -179,7 +192,7 @@ const IMPORTERS: Record<Schemas['ImporterEnum'], string> = {
   reports: 'Reports CSV',
 }
 
-function UploadPanel({ dataset }: { dataset: Dataset }) {
+function UploadPanel({ dataset, onQueued }: { dataset: Dataset; onQueued: () => void }) {
   const [importer, setImporter] = useState<Schemas['ImporterEnum']>('dicom')
   const [file, setFile] = useState<File | null>(null)
   const [busy, setBusy] = useState(false)
@@ -195,6 +208,7 @@ function UploadPanel({ dataset }: { dataset: Dataset }) {
     try {
       const job = await request<Job>('POST', `/api/v1/datasets/${dataset.id}/imports/`, body)
       setMessage(`Import job #${job.id} queued; its progress shows above.`)
+      onQueued()
     } catch (err) {
       setMessage(err instanceof Error ? err.message : String(err))
     } finally {
