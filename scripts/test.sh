@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-[ -x scripts/frontend.sh ] && scripts/frontend.sh test-setup
+scripts/test-services.sh          # Orthanc + DICOMweb plugin (the PACS tests start their own instance)
+scripts/frontend.sh test-setup    # web UI build, Debian chromium and playwright-core for the browser tests
 
 probe() { .venv/bin/python - "$@" <<'PY'
 import socket, sys
