@@ -39,7 +39,8 @@ def _open_text(path: Path) -> TextIO:
 
 
 def read_reports(path: Path, text_column: str | None = None) -> Iterator[str]:
-    """Report texts in file order. A row without the column (a blank line) gives ""."""
+    """Report texts in file order. Blank lines are skipped (as pandas, and so the CheXpert labeler,
+    does); a row too short to have the column, or an empty quoted field, is an empty report."""
     _allow_long_fields()
     with _open_text(path) as handle:
         reader = csv.reader(handle)
@@ -55,7 +56,8 @@ def read_reports(path: Path, text_column: str | None = None) -> Iterator[str]:
             index = names.index(text_column)
         try:
             for row in reader:
-                yield row[index] if index < len(row) else ""
+                if row:
+                    yield row[index] if index < len(row) else ""
         except csv.Error as exc:
             raise ReportCSVError(f"{path}, line {reader.line_num}: not a valid CSV row ({exc})") from exc
 

@@ -25,6 +25,7 @@ DEFAULT_SECTIONS_FILE = Path(__file__).with_name("rules") / "sections.txt"
 
 _ABBREVIATIONS = ("dr", "mr", "mrs", "ms", "vs", "e.g", "i.e", "approx", "st", "fig")
 _ABBREVIATION_ENDS = frozenset(a[-1] for a in _ABBREVIATIONS)
+_LIST_NUMBER = re.compile(r"(?:^|[\n:.!?])[ \t]*\d{1,2}$")
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s)")
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LIST_ITEM = re.compile(r"(?m)^[ \t]*(?:\d{1,2}[.)]|[-*\u2022])[ \t]+(?=\S)")
@@ -193,7 +194,11 @@ def section_at(sections: list[Section], offset: int) -> Section:
 
 
 def _is_abbreviation(text: str, period_at: int) -> bool:
-    if text[period_at] != "." or text[period_at - 1 : period_at].lower() not in _ABBREVIATION_ENDS:
+    """Whether the "." at `period_at` ends an abbreviation ("Dr.") or a list number ("1."), not a sentence."""
+    before = text[period_at - 1 : period_at]
+    if before.isdigit():
+        return _LIST_NUMBER.search(text, max(0, period_at - 8), period_at) is not None
+    if text[period_at] != "." or before.lower() not in _ABBREVIATION_ENDS:
         return False
     # The longest abbreviation is 6 characters, so a 12-character window decides.
     m = _WORD_BEFORE.search(text, max(0, period_at - 12), period_at)
@@ -201,12 +206,17 @@ def _is_abbreviation(text: str, period_at: int) -> bool:
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Cut [start, end) into pieces of at most about MAX_SENTENCE_CHARS, at whitespace when possible."""
+    """Cut [start, end) into pieces of at most MAX_SENTENCE_CHARS: after a ";" or "," if there is
+    one in the second half of the piece, else at a space, else anywhere."""
     pieces = []
     while end - start > MAX_SENTENCE_CHARS:
         cut = start + MAX_SENTENCE_CHARS
-        space = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, cut)
-        if space > start:
+        half = start + MAX_SENTENCE_CHARS // 2
+        mark = max(text.rfind("; ", half, cut), text.rfind(", ", half, cut))
+        space = text.rfind(" ", half, cut)
+        if mark > start:
+            cut = mark + 2
+        elif space > start:
             cut = space + 1
         pieces.append((start, cut))
         start = cut
