@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.api import reading_serializers as s
+from annotations.api.params import int_param, object_id, validated
 from annotations.models import Read, WorkItem
 from annotations.models.choices import Role, WorkState
 from annotations.selectors.access import access_dataset, access_datasets, roles_on
@@ -29,35 +30,12 @@ WORKERS = (Role.RADIOLOGIST, Role.ADJUDICATOR, Role.ADMIN)
 OVERSEERS = (Role.ADJUDICATOR, Role.ADMIN)
 
 
-def _valid(serializer_class, data) -> dict:
-    body = serializer_class(data=data)
-    body.is_valid(raise_exception=True)
-    return body.validated_data
-
-
 def _answers(data: dict) -> dict:
     labels = data.get("labels")
     return {
         "labels": [dict(e) for e in labels] if labels is not None else None,
         "choice": data.get("choice"),
     }
-
-
-def _int_param(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInputError(f"{name} must be an integer") from None
-
-
-def _pk(raw) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        raise NotFoundError("No such read.") from None
 
 
 def _model_version(dataset, pk):
@@ -120,7 +98,7 @@ class EnqueueView(generics.GenericAPIView):
     def post(self, request: Request, dataset_id: int) -> Response:
         """Select images for review (all, the given ids, or the top `limit` by a stored ranking)."""
         dataset = access_dataset(request.user, dataset_id, roles=(Role.ADMIN,))
-        data = _valid(s.EnqueueSerializer, request.data)
+        data = validated(s.EnqueueSerializer, request.data)
         result = worklist_enqueue(
             dataset=dataset,
             image_ids=data.get("image_ids"),
@@ -140,7 +118,7 @@ class ReprioritiseView(generics.GenericAPIView):
     def post(self, request: Request, dataset_id: int) -> Response:
         """Refill the queue's priorities from the stored scores of a strategy (and model version)."""
         dataset = access_dataset(request.user, dataset_id, roles=(Role.ADMIN,))
-        data = _valid(s.ReprioritiseSerializer, request.data)
+        data = validated(s.ReprioritiseSerializer, request.data)
         n = worklist_reprioritise(
             dataset=dataset,
             strategy=data["strategy"],
@@ -181,7 +159,7 @@ class WorkItemViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         item = (
             self.get_queryset()
             .select_related("dataset__schema", "image__study__patient")
-            .filter(pk=pk)
+            .filter(pk=object_id(pk, "work item"))
             .first()
         )
         if item is None:
@@ -198,7 +176,7 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         qs = reads_visible(self.request.user).select_related("image").prefetch_related("labels__finding")
         for name, field in (("dataset", "image__dataset_id"), ("image", "image_id"), ("round", "round")):
-            if (value := _int_param(self.request, name)) is not None:
+            if (value := int_param(self.request, name)) is not None:
                 qs = qs.filter(**{field: value})
         return qs.order_by("id")
 
@@ -228,7 +206,7 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self.get_paginated_response(self._render(page))
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        read = read_get_visible(request.user, pk)
+        read = read_get_visible(request.user, object_id(pk, "read"))
         return Response(self._render([read])[0])
 
     @extend_schema(request=s.ReadSubmitSerializer, responses=s.ReadOutSerializer)
@@ -236,10 +214,10 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def submit(self, request: Request, pk=None) -> Response:
         """Submit your claimed first read: a value for every finding (or the one class), an optional
         comment per finding and overall, and your reading time."""
-        data = _valid(s.ReadSubmitSerializer, request.data)
+        data = validated(s.ReadSubmitSerializer, request.data)
         read = read_submit(
             reader=request.user,
-            read_id=_pk(pk),
+            read_id=object_id(pk, "read"),
             comment=data["comment"],
             duration_ms=data.get("duration_ms"),
             **_answers(data),
@@ -250,15 +228,17 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def revise(self, request: Request, pk=None) -> Response:
         """Replace your submitted first read while the item is still in its first-read phase."""
-        data = _valid(s.ReadReviseSerializer, request.data)
-        read_revise(reader=request.user, read_id=_pk(pk), comment=data.get("comment"), **_answers(data))
-        return Response(self._render([read_get_visible(request.user, pk)])[0])
+        data = validated(s.ReadReviseSerializer, request.data)
+        read_revise(
+            reader=request.user, read_id=object_id(pk, "read"), comment=data.get("comment"), **_answers(data)
+        )
+        return Response(self._render([read_get_visible(request.user, object_id(pk, "read"))])[0])
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk=None) -> Response:
         """Give a claimed item back to the worklist."""
-        read_release(reader=request.user, read_id=_pk(pk))
+        read_release(reader=request.user, read_id=object_id(pk, "read"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=s.ReadSummarySerializer)
@@ -266,7 +246,9 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def renew(self, request: Request, pk=None) -> Response:
         """Extend the lease of your claimed read."""
         return Response(
-            s.ReadSummarySerializer(read_summary(read_renew(reader=request.user, read_id=_pk(pk)))).data
+            s.ReadSummarySerializer(
+                read_summary(read_renew(reader=request.user, read_id=object_id(pk, "read")))
+            ).data
         )
 
 
@@ -277,7 +259,7 @@ class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def get_queryset(self):
         qs = cases_visible(self.request.user)
-        if (ds := _int_param(self.request, "dataset")) is not None:
+        if (ds := int_param(self.request, "dataset")) is not None:
             qs = qs.filter(image__dataset_id=ds)
         if st := self.request.query_params.get("status"):
             qs = qs.filter(status=st)
@@ -294,15 +276,15 @@ class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def retrieve(self, request: Request, pk=None) -> Response:
         """The case with every reader's values and comments, anonymised (Reader A/B/C); a reader sees
         the others' values of completed rounds only."""
-        case = case_get_visible(request.user, pk)
+        case = case_get_visible(request.user, object_id(pk, "adjudication case"))
         return Response(s.CaseOutSerializer(case_context(request.user, case)).data)
 
     @extend_schema(request=s.CaseRespondSerializer, responses=s.CaseOutSerializer)
     @action(detail=True, methods=["post"])
     def respond(self, request: Request, pk=None) -> Response:
         """Your answer in the current round: keep or revise every open finding, with a comment."""
-        case = case_get_visible(request.user, pk)
-        data = _valid(s.CaseRespondSerializer, request.data)
+        case = case_get_visible(request.user, object_id(pk, "adjudication case"))
+        data = validated(s.CaseRespondSerializer, request.data)
         case_respond(
             reader=request.user,
             case=case,
@@ -317,9 +299,9 @@ class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk=None) -> Response:
         """The adjudicator's decision on every finding still open after the round limit."""
-        case = case_get_visible(request.user, pk)
+        case = case_get_visible(request.user, object_id(pk, "adjudication case"))
         access_dataset(request.user, case.image.dataset_id, roles=(Role.ADJUDICATOR,))
-        data = _valid(s.CaseDecideSerializer, request.data)
+        data = validated(s.CaseDecideSerializer, request.data)
         case_decide(adjudicator=request.user, case=case, reason=data["reason"], **_answers(data))
         case.refresh_from_db()
         return Response(s.CaseOutSerializer(case_context(request.user, case)).data)

@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.api import reading_serializers as s
+from annotations.api.params import object_id, validated
 from annotations.models import Label
 from annotations.models.choices import Role
 from annotations.selectors.access import access_dataset, access_datasets, roles_on
@@ -21,12 +22,6 @@ QC_ROLES = (Role.RADIOLOGIST, Role.ADJUDICATOR, Role.ADMIN)
 CORRECTORS = (Role.ADJUDICATOR, Role.ADMIN)
 
 
-def _valid(serializer_class, data) -> dict:
-    body = serializer_class(data=data)
-    body.is_valid(raise_exception=True)
-    return body.validated_data
-
-
 class FinalLabelListView(generics.ListAPIView):
     """Current final labels of items that are done, with their provenance."""
 
@@ -38,7 +33,7 @@ class FinalLabelListView(generics.ListAPIView):
 
     def get_queryset(self):
         dataset = access_dataset(self.request.user, self.kwargs["dataset_id"], roles=ANY_ROLE)
-        q = _valid(s.FinalLabelQuerySerializer, self.request.query_params)
+        q = validated(s.FinalLabelQuerySerializer, self.request.query_params)
         qs = published_final_labels(
             dataset,
             findings=[q["finding"]] if q.get("finding") else None,
@@ -57,7 +52,7 @@ class FinalLabelViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, pk=None) -> Response:
         """A final label with every version of it (corrections supersede, never overwrite)."""
-        label = final_label_get(access_datasets(request.user), pk)
+        label = final_label_get(access_datasets(request.user), object_id(pk, "final label"))
         access_dataset(request.user, label.image.dataset_id, roles=ANY_ROLE)
         return Response(s.FinalLabelDetailSerializer(label).data)
 
@@ -65,9 +60,9 @@ class FinalLabelViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def correct(self, request: Request, pk=None) -> Response:
         """Correct the current version: writes version n+1 with the reason (admins, adjudicators)."""
-        label = final_label_get(access_datasets(request.user), pk)
+        label = final_label_get(access_datasets(request.user), object_id(pk, "final label"))
         access_dataset(request.user, label.image.dataset_id, roles=CORRECTORS)
-        data = _valid(s.CorrectionSerializer, request.data)
+        data = validated(s.CorrectionSerializer, request.data)
         written = label_correct(actor=request.user, label=label, value=data["value"], reason=data["reason"])
         return Response(s.FinalLabelSerializer(written, many=True).data, status=status.HTTP_201_CREATED)
 
@@ -96,7 +91,7 @@ class QCFlagListView(generics.ListAPIView):
 
     def get_queryset(self):
         dataset = access_dataset(self.request.user, self.kwargs["dataset_id"], roles=QC_ROLES)
-        q = _valid(s.QCQuerySerializer, self.request.query_params)
+        q = validated(s.QCQuerySerializer, self.request.query_params)
         return qc_flags_list(
             dataset,
             statuses=sorted(q.get("status") or []) or None,
@@ -113,7 +108,7 @@ class QCResolveView(generics.GenericAPIView):
     def post(self, request: Request, dataset_id: int) -> Response:
         """Confirm, reject or correct (rotate / invert) open flags in bulk; all or nothing."""
         dataset = access_dataset(request.user, dataset_id, roles=QC_ROLES)
-        data = _valid(s.QCResolveSerializer, request.data)
+        data = validated(s.QCResolveSerializer, request.data)
         result = qc_resolve(
             actor=request.user,
             dataset=dataset,

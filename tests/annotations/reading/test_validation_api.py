@@ -120,3 +120,21 @@ def test_adjudication_answers_must_cover_exactly_the_open_findings(make_team):
     assert r.status_code == 409 and "not waiting" in r.json()["error"]["message"]
     assert AdjudicationCase.objects.get(pk=case["id"]).current_round == 1
     assert Read.objects.filter(round=1).count() == 1
+
+
+def test_malformed_ids_are_json_404s(claimed):
+    team, _ = claimed
+    client = team.c(team.admin)
+    for url in (
+        "/api/v1/reads/abc/",
+        "/api/v1/work-items/abc/",
+        "/api/v1/adjudication-cases/abc/",
+        "/api/v1/final-labels/abc/",
+    ):
+        r = client.get(url)
+        assert r.status_code == 404, url
+        assert r.json()["error"]["code"] == "not_found", url
+    r = client.post("/api/v1/final-labels/abc/correct/", {"value": "positive", "reason": "x"})
+    assert r.status_code == 404
+    r = client.post("/api/v1/adjudication-cases/abc/respond/", {"labels": []})
+    assert r.status_code == 404
