@@ -13,6 +13,7 @@ await run(async (browser) => {
 
   const reader = await newPage(browser)
   await signIn(reader.page, config.reader, config.password)
+  await reader.page.locator('[data-testid^="dataset-"]').first().waitFor()
   const readerNavAdmin = await reader.page.getByTestId('nav-admin').count()
   const readerAdminLinks = await reader.page.getByTestId('dataset-admin-link').count()
   const readerHome = await reader.page.locator('main').innerText()
