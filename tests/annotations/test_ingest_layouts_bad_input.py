@@ -11,8 +11,10 @@ from annotations.ingest.reports import import_reports_csv
 from annotations.models import Image, Label, Report
 from tests.imaging import factory
 
-HEADER = ("Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
-          "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]\n")
+HEADER = (
+    "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
+    "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]\n"
+)
 
 
 def png(seed: int) -> bytes:

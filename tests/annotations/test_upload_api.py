@@ -30,11 +30,13 @@ def zip_of(members: dict[str, bytes]) -> bytes:
 def test_upload_zip_of_dicoms_imports_with_per_file_errors(
     admin_client, dataset, eager_celery, django_capture_on_commit_callbacks
 ):
-    payload = zip_of({
-        "a.dcm": factory.dicom_bytes(factory.gradient(seed=1)),
-        "b.dcm": factory.dicom_bytes(factory.gradient(seed=2)),
-        "junk.dcm": b"garbage bytes",
-    })
+    payload = zip_of(
+        {
+            "a.dcm": factory.dicom_bytes(factory.gradient(seed=1)),
+            "b.dcm": factory.dicom_bytes(factory.gradient(seed=2)),
+            "junk.dcm": b"garbage bytes",
+        }
+    )
     with django_capture_on_commit_callbacks(execute=True):
         r = admin_client.post(
             f"/api/v1/datasets/{dataset.pk}/imports/",
@@ -45,7 +47,9 @@ def test_upload_zip_of_dicoms_imports_with_per_file_errors(
     job = Job.objects.get(pk=r.json()["id"])
     assert job.status == "succeeded"
     assert job.summary["created"] == 2 and job.summary["failed"] == 1
-    assert job.errors == [{"file": "batch.zip:junk.dcm", "code": "not_dicom", "message": job.errors[0]["message"]}]
+    assert job.errors == [
+        {"file": "batch.zip:junk.dcm", "code": "not_dicom", "message": job.errors[0]["message"]}
+    ]
     assert Image.objects.filter(dataset=dataset).count() == 2
     body = admin_client.get(f"/api/v1/jobs/{job.pk}/").json()
     assert body["summary"]["created"] == 2 and body["errors"][0]["code"] == "not_dicom"
@@ -73,11 +77,13 @@ def test_upload_needs_admin_role_and_a_known_importer(make_user, admin_client, d
     client = APIClient()
     client.force_authenticate(reader)
     f = SimpleUploadedFile("a.dcm", factory.dicom_bytes(factory.gradient(seed=3)))
-    r = client.post(f"/api/v1/datasets/{dataset.pk}/imports/", {"importer": "dicom", "file": f},
-                    format="multipart")
+    r = client.post(
+        f"/api/v1/datasets/{dataset.pk}/imports/", {"importer": "dicom", "file": f}, format="multipart"
+    )
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     f.seek(0)
-    r = admin_client.post(f"/api/v1/datasets/{dataset.pk}/imports/", {"importer": "nifti", "file": f},
-                          format="multipart")
+    r = admin_client.post(
+        f"/api/v1/datasets/{dataset.pk}/imports/", {"importer": "nifti", "file": f}, format="multipart"
+    )
     assert r.status_code == 400 and "importer" in r.json()["error"]["detail"]
     assert Job.objects.count() == 0
