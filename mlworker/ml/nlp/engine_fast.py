@@ -39,7 +39,7 @@ class FastEngine:
     name = "fast"
 
     def __init__(
-        self, lexicon: Lexicon, rules: ContextRules, segmenter: Segmenter, cache_size: int = 200_000
+        self, lexicon: Lexicon, rules: ContextRules, segmenter: Segmenter, cache_size: int = 100_000
     ) -> None:
         nlp = blank_english()
         self._tokenizer = ChunkCachedTokenizer(nlp.tokenizer)
