@@ -7,7 +7,7 @@
     for labels in labeler.label_many(texts, n_process=2): ...
 
 `engine="fast"` (default) and `engine="spacy"` give the same results (a test proves it on the
-gold set); the spaCy one runs medspacy's components and is about a hundred times slower.
+gold set); the spaCy one runs medspacy's components and is 10-30 times slower.
 Bad input never stops a batch: bytes are decoded as UTF-8 with replacement characters, an empty
 report gets all-blank labels, a report longer than `MAX_REPORT_CHARS` is read up to that length
 (`truncated=True`), and a report that fails anyway comes back with `error` set and blank values.
