@@ -26,6 +26,8 @@ describe('reading keys', () => {
     expect(resolveKey('reading', { key: 'ArrowDown' })).toEqual({ type: 'finding-move', delta: 1 })
     expect(resolveKey('reading', { key: 'k' })).toEqual({ type: 'finding-move', delta: -1 })
     expect(resolveKey('reading', { key: 'x' })).toEqual({ type: 'all-unset-absent' })
+    expect(resolveKey('reading', { key: 'o' })).toEqual({ type: 'toggle-overlay' })
+    expect(resolveKey('viewer', { key: 'o' })).toBeNull()
   })
   it('keeps viewer keys on the reading screen', () => {
     expect(resolveKey('reading', { key: '3' })).toEqual({ type: 'preset', preset: 'bone' })

@@ -22,6 +22,7 @@ export type Action =
   | { type: 'leave-field' }
   | { type: 'submit' }
   | { type: 'toggle-report' }
+  | { type: 'toggle-overlay' }
   | { type: 'help' }
   | { type: 'qc-move'; dx: number; dy: number; extend: boolean }
   | { type: 'qc-toggle' }
@@ -103,6 +104,9 @@ function readingKey(k: KeyInput): Action | null {
     case 'e':
     case 'E':
       return { type: 'toggle-report' }
+    case 'o':
+    case 'O':
+      return { type: 'toggle-overlay' }
     case 'Enter':
       return { type: 'submit' }
     default:
@@ -189,6 +193,7 @@ export const HOTKEY_HELP: Record<Screen, ReadonlyArray<readonly [string, string]
     ['x', 'Every unset finding absent'],
     ['c', 'Comment on the finding'],
     ['e', 'Show / hide the report'],
+    ['o', 'Model heat map on / off'],
     ['Enter (Ctrl+Enter in a field)', 'Submit and go to the next item'],
   ],
   qc: [

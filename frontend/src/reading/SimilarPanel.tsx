@@ -58,7 +58,7 @@ export function PriorsStrip({ imageId, onOpen }: { imageId: number; onOpen: (ima
       {studies.map((s) => (
         <div key={s.id} role="listitem" className="prior">
           <div className="muted">
-            {s.study_date ?? 'undated'} · {s.relation.replace('_', ' ')}
+            {s.study_date ? `${s.study_date} · ${s.relation.replace('_', ' ')}` : s.relation.replace('_', ' ')}
           </div>
           <div className="prior-images">
             {s.images.map((im) => (

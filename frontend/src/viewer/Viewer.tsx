@@ -44,6 +44,8 @@ export interface ViewerProps {
   onPainted?: (imageId: number, at: number) => void
   ref?: Ref<ViewerHandle>
   label?: string
+  /** A heat map (RGBA PNG at the image's aspect) laid over the image, with its opacity. */
+  overlay?: { url: string; opacity: number } | null
 }
 
 const RENDER_DEBOUNCE_MS = 120
@@ -60,7 +62,7 @@ export function viewUrl(image: ImageInfo, window: Win | null, invert: boolean, v
   return renderUrl(image.id, { window, invert, size })
 }
 
-export function Viewer({ image, onPainted, ref, label }: ViewerProps) {
+export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
   const meta = metaOf(image)
   const ctl = useViewer(meta)
   const { state, effective } = ctl
@@ -200,24 +202,31 @@ export function Viewer({ image, onPainted, ref, label }: ViewerProps) {
         onContextMenu={(e) => e.preventDefault()}
       >
         {fit.width > 0 && (
-          <img
-            data-testid="viewer-image"
-            data-image-id={image.id}
-            data-wc={Math.round(effective.center)}
-            data-ww={Math.round(effective.width)}
-            data-invert={state.invert ? 1 : 0}
-            src={shown.url}
-            alt=""
-            draggable={false}
-            onLoad={onLoad}
-            onError={() => setError('The image could not be loaded.')}
-            style={{
-              width: fit.width,
-              height: fit.height,
-              transform: cssTransform(state.view),
-              filter: identity ? 'none' : `url(#${filterId})`,
-            }}
-          />
+          <div className="viewer-stack" style={{ width: fit.width, height: fit.height, transform: cssTransform(state.view) }}>
+            <img
+              data-testid="viewer-image"
+              data-image-id={image.id}
+              data-wc={Math.round(effective.center)}
+              data-ww={Math.round(effective.width)}
+              data-invert={state.invert ? 1 : 0}
+              src={shown.url}
+              alt=""
+              draggable={false}
+              onLoad={onLoad}
+              onError={() => setError('The image could not be loaded.')}
+              style={{ filter: identity ? 'none' : `url(#${filterId})` }}
+            />
+            {overlay && (
+              <img
+                className="heatmap"
+                data-testid="viewer-heatmap"
+                src={overlay.url}
+                alt=""
+                draggable={false}
+                style={{ opacity: overlay.opacity }}
+              />
+            )}
+          </div>
         )}
         <div className="viewer-overlay tl" aria-live="polite">
           <div>
