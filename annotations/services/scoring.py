@@ -1,0 +1,241 @@
+"""Scoring a dataset with a model version: the job, its chunk plan, and the fan-in of the chunks.
+
+`scoring_start` creates a Job(kind=scoring) and, on commit, queues
+`mlworker.tasks.gpu.score_dataset`, which splits the images into chunks (`scoring_plan`) and runs
+one `score_chunk` task per chunk (a Celery group on the `gpu` queue), so several workers share one
+dataset. There is no chord: the fan-in lives in the Job row. Each chunk records itself done under
+a row lock (`scoring_chunk_done`; a set keyed by chunk number, so a redelivered chunk counts once);
+the chunk that sees every chunk done queues the finaliser, which claims the job's completion with a
+conditional UPDATE (`scoring_finish`), so it happens exactly once however many times it is queued.
+This needs no result backend (the embedded default has none), survives a worker killed at any
+point (acks_late redelivery reruns an idempotent step) and cannot over-count a chunk delivered
+twice, unlike a chord counter.
+
+Job.summary while it runs: {"model_version", "chunks": n, "bounds": [[first id, last id], ...],
+"done_chunks": {"3": {"scored": n, "failed": n, "decoded": n, "seconds": s}}, ...}; done/total count
+images. Finished: totals (scored, failed, decoded), per-chunk detail dropped.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.models import Image, Job, ModelVersion
+from annotations.models.choices import JobKind, JobStatus, ModelKind, ModelStatus
+from annotations.services.audit import audit_record
+from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.jobs import job_create
+from annotations.services.model_store import model_weights_path
+
+SCORABLE_KINDS: tuple[str, ...] = (ModelKind.CHEXNET, ModelKind.OCT)
+DEFAULT_CHUNK = 2048
+MAX_ERRORS = 1000
+PROGRESS_INTERVAL = 2.0
+
+_last_progress: dict[tuple[int, int], float] = {}
+
+
+def scoring_start(
+    *,
+    model_version: ModelVersion,
+    user=None,
+    image_ids: list[int] | None = None,
+    chunk_size: int | None = None,
+) -> Job:
+    """Queue scoring of the version's dataset (every image, or `image_ids`); returns the job to poll."""
+    from mlworker.tasks.gpu import score_dataset
+
+    if model_version.kind not in SCORABLE_KINDS:
+        raise InvalidInputError(
+            f"{model_version.version_tag} is a {model_version.kind} model; scoring runs "
+            f"{', '.join(SCORABLE_KINDS)} models (detectors run in QC)",
+            code="not_scorable",
+        )
+    if model_version.status == ModelStatus.RETIRED:
+        raise InvalidInputError(f"{model_version.version_tag} is retired", code="retired_model")
+    if not model_weights_path(model_version).is_file():
+        raise InvalidInputError(
+            f"the weights file of {model_version.version_tag} is missing on this server", code="no_weights"
+        )
+    if chunk_size is not None and chunk_size < 1:
+        raise InvalidInputError("chunk_size must be at least 1")
+    wanted = None
+    if image_ids is not None:
+        wanted = sorted({int(i) for i in image_ids})
+        found = set(
+            Image.objects.filter(dataset_id=model_version.dataset_id, pk__in=wanted).values_list(
+                "pk", flat=True
+            )
+        )
+        if missing := [i for i in wanted if i not in found]:
+            raise NotFoundError(
+                f"{len(missing)} image id(s) are not in this dataset", detail={"missing": missing[:50]}
+            )
+    job = job_create(
+        kind=JobKind.SCORING,
+        dataset=model_version.dataset,
+        created_by=user,
+        params={
+            "model_version": model_version.pk,
+            "version_tag": model_version.version_tag,
+            "image_ids": wanted,
+            "chunk_size": chunk_size or DEFAULT_CHUNK,
+        },
+    )
+    audit_record(
+        actor=user,
+        action="scoring.start",
+        obj=job,
+        dataset=model_version.dataset,
+        after={"model_version": model_version.pk, "images": len(wanted) if wanted is not None else "all"},
+    )
+    transaction.on_commit(lambda: score_dataset.delay(model_version.pk, job.pk))
+    return job
+
+
+def _image_ids(job: Job) -> list[int]:
+    wanted = job.params.get("image_ids")
+    qs = Image.objects.filter(dataset_id=job.dataset_id)
+    if wanted is not None:
+        qs = qs.filter(pk__in=wanted)
+    return list(qs.order_by("pk").values_list("pk", flat=True))
+
+
+def scoring_plan(job_id: int, *, task_id: str = "") -> list[tuple[int, list[int]]] | None:
+    """The job's chunks still to score, as (chunk number, image ids); None when the job is finished.
+
+    The first call fixes the plan as id ranges in the job; a redelivered call rebuilds the same
+    chunks from them (so chunk numbers always mean the same images) and leaves out finished ones.
+    """
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            return None
+        ids = _image_ids(job)
+        bounds = job.summary.get("bounds")
+        if bounds is None:
+            size = int(job.params.get("chunk_size") or DEFAULT_CHUNK)
+            chunks = [ids[lo : lo + size] for lo in range(0, len(ids), size)]
+            bounds = [[c[0], c[-1]] for c in chunks]
+            job.summary = {
+                "model_version": job.params.get("model_version"),
+                "chunks": len(chunks),
+                "bounds": bounds,
+                "done_chunks": {},
+            }
+            job.total = len(ids)
+            job.done = 0
+            job.status = JobStatus.RUNNING
+            job.started_at = timezone.now()
+            job.task_id = task_id
+            job.save(update_fields=["summary", "total", "done", "status", "started_at", "task_id"])
+            return list(enumerate(chunks))
+        finished = job.summary.get("done_chunks", {})
+    return [
+        (n, [i for i in ids if lo <= i <= hi]) for n, (lo, hi) in enumerate(bounds) if str(n) not in finished
+    ]
+
+
+def scoring_chunk_finished(job_id: int, chunk: int) -> bool:
+    """Whether the chunk is already recorded done (a redelivered chunk then skips the work)."""
+    job = Job.objects.filter(pk=job_id).values("status", "summary").first()
+    if job is None or job["status"] != JobStatus.RUNNING:
+        return True
+    return str(chunk) in job["summary"].get("done_chunks", {})
+
+
+def scoring_all_chunks_done(job_id: int) -> bool:
+    job = Job.objects.filter(pk=job_id).values("status", "summary").first()
+    if job is None or job["status"] != JobStatus.RUNNING:
+        return False
+    return len(job["summary"].get("done_chunks", {})) >= int(job["summary"].get("chunks", 0))
+
+
+def scoring_chunk_progress(job_id: int, chunk: int, done: int) -> None:
+    """Throttled progress of one running chunk (done images of it), folded into Job.done."""
+    now = time.monotonic()
+    if now - _last_progress.get((job_id, chunk), 0.0) < PROGRESS_INTERVAL:
+        return
+    _last_progress[(job_id, chunk)] = now
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id, status=JobStatus.RUNNING).first()
+        if job is None:
+            return
+        running = job.summary.setdefault("running_chunks", {})
+        if str(chunk) in job.summary.get("done_chunks", {}):
+            return
+        running[str(chunk)] = done
+        job.done = _images_done(job.summary)
+        job.save(update_fields=["summary", "done"])
+
+
+def _images_done(summary: dict) -> int:
+    finished = summary.get("done_chunks", {})
+    return sum(c["scored"] + c["failed"] for c in finished.values()) + sum(
+        v for k, v in summary.get("running_chunks", {}).items() if k not in finished
+    )
+
+
+def scoring_chunk_done(
+    job_id: int, chunk: int, *, scored: int, failed: int, decoded: int, seconds: float, errors: list[dict]
+) -> bool:
+    """Record chunk `chunk` as finished (idempotent); True when every chunk of the job is done."""
+    _last_progress.pop((job_id, chunk), None)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.status != JobStatus.RUNNING:
+            return False
+        done = job.summary.setdefault("done_chunks", {})
+        done[str(chunk)] = {
+            "scored": scored,
+            "failed": failed,
+            "decoded": decoded,
+            "seconds": round(seconds, 3),
+        }
+        job.summary.get("running_chunks", {}).pop(str(chunk), None)
+        job.done = _images_done(job.summary)
+        if errors and len(job.errors) < MAX_ERRORS:
+            known = {(e.get("file"), e.get("code")) for e in job.errors}
+            job.errors = job.errors + [e for e in errors if (e.get("file"), e.get("code")) not in known]
+            job.errors = job.errors[:MAX_ERRORS]
+        job.save(update_fields=["summary", "done", "errors"])
+        return len(done) >= int(job.summary.get("chunks", 0))
+
+
+def scoring_finish(job_id: int, *, extra: dict | None = None) -> bool:
+    """Mark the job finished once (True for the caller that did): succeeded, with the images that
+    could not be scored listed in Job.errors, or failed when none could be scored."""
+    job = Job.objects.get(pk=job_id)
+    if job.status != JobStatus.RUNNING:
+        return False
+    chunks = job.summary.get("done_chunks", {})
+    totals = {k: sum(int(c.get(k, 0)) for c in chunks.values()) for k in ("scored", "failed", "decoded")}
+    failed = totals["scored"] == 0 and totals["failed"] > 0
+    summary = {
+        "model_version": job.summary.get("model_version"),
+        "chunks": job.summary.get("chunks", 0),
+        **totals,
+        "created": totals["scored"],
+        "failed": totals["failed"],
+        "seconds": round(sum(float(c.get("seconds", 0)) for c in chunks.values()), 3),
+        **(extra or {}),
+    }
+    n = Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED if failed else JobStatus.SUCCEEDED,
+        summary=summary,
+        done=totals["scored"] + totals["failed"],
+        finished_at=timezone.now(),
+    )
+    return n == 1
+
+
+def scoring_fail(job_id: int, message: str) -> None:
+    """End a job that cannot run at all (no model file, no images ...)."""
+    Job.objects.filter(pk=job_id).exclude(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]).update(
+        status=JobStatus.FAILED,
+        errors=[{"file": "", "code": "scoring_failed", "message": message}],
+        finished_at=timezone.now(),
+    )

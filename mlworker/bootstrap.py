@@ -1,0 +1,169 @@
+"""A first model for a dataset without downloads: a tiny network trained on the labels it already has.
+
+For the demo and the tests, before any adjudication exists: a multi-label dataset (ChestX-ray14 ...)
+trains a CheXNet-style network on its NLP / imported report labels (adjudicated labels win where
+present; uncertain masked, unmentioned read as negative, as the CheXpert baselines did); a
+single-choice dataset (Kermany OCT) trains the OCT classifier on its imported or adjudicated class.
+Images with open or confirmed QC flags are left out. Patient-level split, 80 % train / 20 %
+validation (early stopping), CPU-sized by default. The result is registered as the dataset's next
+ModelVersion of that kind, production when the dataset has none. Real training runs (issue 6) use
+the training-run machinery; this is only the bootstrap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from annotations.models import Dataset, Image, Label, ModelVersion, QCFlag
+from annotations.models.choices import LabelSource, LabelValue, ModelKind, QCStatus, SchemaKind
+from annotations.services.errors import InvalidInputError
+from annotations.services.model_store import model_version_register, production_model
+from mlworker.bridge import cached_arrays
+from mlworker.ml.nets.checkpoint import save_checkpoint
+from mlworker.ml.nets.model import build_model
+from mlworker.ml.nets.spec import chexnet_spec, oct_spec
+from mlworker.ml.nets.train import EpochProgress, LabelledArrays, TrainConfig, fit
+from mlworker.ml.splits import TRAIN, VALIDATION, SplitConfig, split_items
+from mlworker.ml.weak_labels import WeakLabelPolicy, build_targets
+
+CODES = {LabelValue.POSITIVE: 1.0, LabelValue.NEGATIVE: 0.0, LabelValue.UNCERTAIN: -1.0}
+MIN_IMAGES = 10
+
+
+class BootstrapError(InvalidInputError):
+    code = "not_enough_data"
+
+
+@dataclass(frozen=True)
+class Bootstrapped:
+    model_version: ModelVersion
+    metrics: dict
+
+
+def _labels_of(dataset: Dataset) -> tuple[str, ...]:
+    return tuple(
+        dataset.schema.findings.filter(is_derived=False).order_by("order", "id").values_list("key", flat=True)
+    )
+
+
+def _usable_images(dataset: Dataset) -> list[Image]:
+    doubtful = QCFlag.objects.filter(
+        image__dataset=dataset, status__in=[QCStatus.OPEN, QCStatus.CONFIRMED]
+    ).values("image_id")
+    return list(
+        Image.objects.filter(dataset=dataset)
+        .exclude(pk__in=doubtful)
+        .select_related("study__patient")
+        .order_by("pk")
+    )
+
+
+def _matrix(images: list[Image], labels: tuple[str, ...], sources: tuple[str, ...]) -> np.ndarray:
+    """[N, C] codes (1 / 0 / -1, NaN blank) from the latest label per image and finding."""
+    index = {image.pk: i for i, image in enumerate(images)}
+    column = {k: j for j, k in enumerate(labels)}
+    out = np.full((len(images), len(labels)), np.nan)
+    rows = (
+        Label.objects.filter(image__dataset=images[0].dataset_id, source__in=sources, finding__key__in=labels)
+        .order_by("created_at", "id")
+        .values_list("image_id", "finding__key", "value")
+    )
+    for image_id, key, value in rows.iterator(chunk_size=5000):
+        i = index.get(image_id)
+        if i is not None:
+            out[i, column[key]] = CODES.get(value, np.nan)
+    return out
+
+
+def _targets(dataset: Dataset, images: list[Image], labels: tuple[str, ...], multilabel: bool):
+    if multilabel:
+        adjudicated = _matrix(images, labels, (LabelSource.ADJUDICATED,))
+        weak = _matrix(images, labels, (LabelSource.NLP,))
+        t = build_targets(adjudicated, weak, WeakLabelPolicy(uncertainty="ignore", blank="negative"))
+        rows = t.rows_with_labels()
+        return rows, t.targets[rows], t.weights[rows]
+    codes = _matrix(images, labels, (LabelSource.READER, LabelSource.ADJUDICATED))
+    positive = codes == 1.0
+    rows = np.flatnonzero(positive.sum(axis=1) == 1)
+    return rows, positive[rows].argmax(axis=1).astype(np.int64), None
+
+
+def train_initial_model(
+    dataset: Dataset,
+    *,
+    size: str = "tiny",
+    epochs: int = 6,
+    seed: int = 0,
+    device: str = "auto",
+    log: Callable[[str], None] | None = None,
+) -> Bootstrapped:
+    """Train and register the dataset's first finding model (see the module docstring)."""
+    multilabel = dataset.schema.kind == SchemaKind.MULTI_LABEL
+    kind = ModelKind.CHEXNET if multilabel else ModelKind.OCT
+    labels = _labels_of(dataset)
+    spec = (chexnet_spec if multilabel else oct_spec)(size, labels=labels)
+    images = _usable_images(dataset)
+    if len(images) < MIN_IMAGES:
+        raise BootstrapError(f"dataset {dataset.slug!r} has {len(images)} usable images; {MIN_IMAGES} needed")
+    rows, y, mask = _targets(dataset, images, labels, multilabel)
+    if len(rows) < MIN_IMAGES:
+        raise BootstrapError(
+            f"only {len(rows)} images of {dataset.slug!r} have labels to learn from; import reports and run "
+            "NLP labelling (or import labels) first"
+        )
+    images = [images[i] for i in rows]
+    ok_images, x, _failed = cached_arrays(images, size=spec.input_size)
+    keep = np.isin([i.pk for i in images], [i.pk for i in ok_images])
+    y = y[keep]
+    mask = mask[keep] if mask is not None else None
+    split = split_items(
+        [i.pk for i in ok_images],
+        [i.study.patient.pseudo_id for i in ok_images],
+        SplitConfig(salt=f"arbiter-bootstrap:{dataset.slug}", train=0.8, validation=0.2, test=0.0),
+    )
+    tr, va = split.indices(TRAIN), split.indices(VALIDATION)
+    if len(tr) < 2 or len(va) < 1:
+        raise BootstrapError(f"dataset {dataset.slug!r} has too few patients for a train / validation split")
+
+    def part(idx: np.ndarray) -> LabelledArrays:
+        return LabelledArrays(x[idx], y[idx], mask[idx] if mask is not None else None)
+
+    def report(p: EpochProgress) -> None:
+        if log:
+            log(f"epoch {p.epoch}/{p.epochs}: train loss {p.train_loss:.3f}, val AUROC {p.val_auroc:.3f}")
+
+    model = build_model(spec, seed=seed)
+    config = TrainConfig(epochs=epochs, batch_size=16, early_stopping_patience=3, seed=seed)
+    result = fit(
+        model,
+        part(tr),
+        part(va),
+        config,
+        labels=labels,
+        multilabel=multilabel,
+        progress=report,
+        device=device,
+    )
+    model = model.cpu().eval()
+    metrics = {
+        "val_auroc": result.best_auroc,
+        "val_accuracy": result.best_accuracy,
+        "per_label_auroc": result.per_label_auroc,
+        "best_epoch": result.best_epoch,
+        "n_train": len(tr),
+        "n_val": len(va),
+        "bootstrap": True,
+        "labels_from": "nlp+adjudicated" if multilabel else "imported+adjudicated classes",
+    }
+    mv = model_version_register(
+        dataset=dataset,
+        kind=kind,
+        write=lambda path: save_checkpoint(path, model, {"bootstrap": True, "dataset": dataset.slug}),
+        spec=spec.to_dict(),
+        metrics=metrics,
+        production=production_model(dataset, (kind,)) is None,
+    )
+    return Bootstrapped(model_version=mv, metrics=metrics)

@@ -1,0 +1,90 @@
+"""Model scoring on the `gpu` queue (CPU fallback): a dataset fans out into chunks, one task each.
+
+`score_dataset(model_version_id, job_id)` fixes the job's chunk plan and sends one
+`score_chunk(model_version_id, image_ids, job_id, chunk)` per chunk as a Celery group, so every GPU
+worker takes a share of one dataset. The fan-in is the Job row (see annotations.services.scoring):
+the chunk that completes the set queues `mlworker.tasks.scoring.score_finalise` on the default
+queue. Every step is idempotent (predictions are upserts, chunk completion is a set), so acks_late
+redelivery after a killed worker is harmless.
+"""
+
+import logging
+
+from celery import group, shared_task
+from django.db import InterfaceError, OperationalError
+
+from annotations.models import ModelVersion
+from annotations.services.errors import DomainError
+from annotations.services.scoring import (
+    scoring_all_chunks_done,
+    scoring_chunk_done,
+    scoring_chunk_finished,
+    scoring_chunk_progress,
+    scoring_fail,
+    scoring_plan,
+)
+from mlworker.ml.nets.errors import ModelError
+from mlworker.scoring import ScoredImages, score_images
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True)
+def score_dataset(self, model_version_id: int, job_id: int) -> dict:
+    from mlworker.tasks.scoring import score_finalise
+
+    if not ModelVersion.objects.filter(pk=model_version_id).exists():
+        scoring_fail(job_id, f"model version {model_version_id} no longer exists")
+        return {"status": "failed"}
+    chunks = scoring_plan(job_id, task_id=self.request.id or "")
+    if chunks is None:
+        return {"status": "finished"}
+    if not chunks:  # nothing (left) to score
+        score_finalise.delay(model_version_id, job_id)
+        return {"chunks": 0}
+    group(score_chunk.s(model_version_id, ids, job_id, n) for n, ids in chunks).apply_async()
+    return {"chunks": len(chunks)}
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def score_chunk(self, model_version_id: int, image_ids: list[int], job_id: int, chunk: int = 0) -> dict:
+    from mlworker.tasks.scoring import score_finalise
+
+    if scoring_chunk_finished(job_id, chunk):
+        if scoring_all_chunks_done(job_id):  # redelivered after recording, before queueing the finaliser
+            score_finalise.delay(model_version_id, job_id)
+        return {"chunk": chunk, "status": "already done"}
+    errors: list[dict] = []
+    try:
+        model_version = ModelVersion.objects.select_related("dataset__schema").get(pk=model_version_id)
+        result = score_images(
+            model_version, image_ids, progress=lambda done: scoring_chunk_progress(job_id, chunk, done)
+        )
+        errors = [
+            {"file": f"image {image_id}", "code": "pixels_unavailable", "message": message}
+            for image_id, message in result.failed
+        ]
+    except (ModelVersion.DoesNotExist, DomainError, ModelError) as exc:
+        log.error("scoring chunk %s of job %s failed: %s", chunk, job_id, exc)
+        result = ScoredImages(failed=[(i, str(exc)) for i in image_ids])
+        errors = [
+            {"file": f"chunk {chunk}", "code": getattr(exc, "code", "model_error"), "message": str(exc)}
+        ]
+    all_done = scoring_chunk_done(
+        job_id,
+        chunk,
+        scored=result.scored,
+        failed=len(result.failed),
+        decoded=result.decoded,
+        seconds=result.seconds,
+        errors=errors,
+    )
+    if all_done:
+        score_finalise.delay(model_version_id, job_id)
+    return {"chunk": chunk, "scored": result.scored, "failed": len(result.failed), "device": result.device}

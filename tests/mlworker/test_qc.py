@@ -1,0 +1,113 @@
+"""Bad-image detection as a job (eager Celery) on the synthetic ChestX-ray14 layout: rotation and
+inversion detectors trained self-supervised from the dataset's own images find the rotated and
+inverted films, the age rule finds the children, flagged images are held from reading, and a rerun
+loads the registered detectors and adds no flag."""
+
+import pytest
+
+from annotations.ingest.registry import run_importer
+from annotations.models import Job, ModelVersion, QCFlag, WorkItem
+from annotations.services.datasets import dataset_get_or_create
+from annotations.services.model_store import model_weights_path
+from annotations.services.qc_flags import qc_flags_store
+from annotations.services.worklist import worklist_enqueue
+from mlworker.ml.detectors.flags import QCFlag as RaisedFlag
+from mlworker.ml.synthetic.ground_truth import load_ground_truth
+
+
+@pytest.fixture
+def cxr14(db, cohort_dir):
+    ds, _ = dataset_get_or_create(slug="mlw-qc", schema_key="chestxray14")
+    run_importer("chestxray14", ds, [cohort_dir / "chestxray14"])
+    return ds
+
+
+def start_qc(client, dataset, capture, **body) -> Job:
+    with capture(execute=True):
+        r = client.post(f"/api/v1/datasets/{dataset.pk}/qc/", body, format="json")
+    assert r.status_code == 202, r.content
+    return Job.objects.get(pk=r.json()["id"])
+
+
+def flagged(dataset, kind: str) -> dict[str, QCFlag]:
+    return {
+        f.image.source_key: f
+        for f in QCFlag.objects.filter(image__dataset=dataset, kind=kind).select_related("image")
+    }
+
+
+def test_qc_flags_rotated_inverted_and_pediatric_images_and_holds_them(
+    cxr14, cohort_dir, admin_client, eager_celery, django_capture_on_commit_callbacks
+):
+    truth = {t.key: t for t in load_ground_truth(cohort_dir).by_dataset("chestxray14")}
+    assert cxr14.images.count() == len(truth)
+    worklist_enqueue(dataset=cxr14)
+    client = admin_client(cxr14)
+    job = start_qc(client, cxr14, django_capture_on_commit_callbacks)
+    assert job.status == "succeeded", job.errors
+    assert job.summary["detectors"]["rotation"]["status"] == "trained"
+    assert job.summary["detectors"]["view"]["status"].startswith("skipped")  # nothing reviewed yet
+
+    rotated = {k for k, t in truth.items() if t.rotation}
+    upright = set(truth) - rotated
+    flags = flagged(cxr14, "rotated")
+    assert len(rotated & set(flags)) >= len(rotated) - 1, (sorted(rotated), sorted(flags))
+    assert len(upright & set(flags)) <= 0.05 * len(upright)
+    for key in rotated & set(flags):  # the detector names the turn that happened (counter-clockwise)
+        assert flags[key].probability >= 0.5 and flags[key].source_version == "rotation-v1"
+    right_turn = [
+        flags[k].detail["predicted_rotation"] == (360 - truth[k].rotation) % 360 for k in rotated & set(flags)
+    ]
+    assert sum(right_turn) >= len(right_turn) - 1
+
+    inverted = {k for k, t in truth.items() if t.inverted}
+    flags = flagged(cxr14, "inverted")
+    assert len(inverted & set(flags)) >= len(inverted) - 1, (sorted(inverted), sorted(flags))
+    assert len(set(flags) - inverted) <= 0.05 * (len(truth) - len(inverted))
+
+    children = {k for k, t in truth.items() if t.age_years < cxr14.pediatric_age_years}
+    assert children and set(flagged(cxr14, "pediatric")) == children
+
+    held = set(
+        WorkItem.objects.filter(image__dataset=cxr14, state="qc_hold").values_list(
+            "image__source_key", flat=True
+        )
+    )
+    open_flagged = set(
+        QCFlag.objects.filter(image__dataset=cxr14, status="open").values_list("image__source_key", flat=True)
+    )
+    assert held == open_flagged and children <= held
+    assert job.summary["held"]["held"] == len(held)
+
+    # Detectors are registered models: production, their files hash-checked on load.
+    versions = {mv.kind: mv for mv in ModelVersion.objects.filter(dataset=cxr14)}
+    assert set(versions) == {"rotation", "inversion"}
+    assert all(mv.status == "production" and model_weights_path(mv).is_file() for mv in versions.values())
+    assert versions["rotation"].metrics["val_accuracy"] >= 0.8
+
+    # A rerun loads them, decodes nothing new and adds no flag.
+    n_flags = QCFlag.objects.filter(image__dataset=cxr14).count()
+    again = start_qc(client, cxr14, django_capture_on_commit_callbacks)
+    assert again.status == "succeeded"
+    assert again.summary["detectors"]["rotation"]["status"] == "loaded"
+    assert again.summary["created"] == 0 and QCFlag.objects.filter(image__dataset=cxr14).count() == n_flags
+    assert ModelVersion.objects.filter(dataset=cxr14).count() == 2
+
+
+def test_qc_flags_store_is_idempotent_and_never_reopens(nih):
+    image = nih.images.first()
+    flag = RaisedFlag("rotated", 0.9, True, {"predicted_rotation": 90})
+    low = RaisedFlag("inverted", 0.2, False, {})
+    assert qc_flags_store(flags=[(image.pk, flag), (image.pk, low)], source_version="rotation-v7") == 1
+    QCFlag.objects.filter(image=image).update(status="rejected")
+    assert qc_flags_store(flags=[(image.pk, flag)], source_version="rotation-v7") == 0
+    assert QCFlag.objects.get(image=image).status == "rejected"
+    assert qc_flags_store(flags=[(image.pk, flag)], source_version="rotation-v8") == 1
+
+
+def test_qc_api_is_for_admins_and_checks_options(nih, admin_client):
+    r = admin_client(nih, role="radiologist").post(f"/api/v1/datasets/{nih.pk}/qc/", {}, format="json")
+    assert r.status_code == 403
+    r = admin_client(nih).post(f"/api/v1/datasets/{nih.pk}/qc/", {"epochs": 0}, format="json")
+    assert r.status_code == 400
+    assert not Job.objects.filter(kind="qc").exists()

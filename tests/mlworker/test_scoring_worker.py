@@ -1,0 +1,113 @@
+"""Scoring on real worker processes over a private Redis (never the machine's shared one): a worker
+SIGKILLed in the middle of a dataset loses nothing. The chunk it was running is redelivered
+(acks_late, a short visibility timeout) to a second worker, which also takes the chunks still queued;
+the rows end complete and unique and the job finishes exactly once."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from annotations.models import Job, Prediction
+from annotations.services.scoring import scoring_start
+from config.celery import app as celery_app
+from mlworker.tasks.gpu import score_dataset
+from tests.faults.brokers import Worker, start_redis, wait_for
+from tests.support.worker import database_url
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+VISIBILITY_TIMEOUT = 5
+
+
+def start_scoring_worker(broker: str, workdir: Path) -> Worker:
+    """A solo-pool worker on both queues (the task runs in the process we kill), sharing this test's
+    database, media, model directory and preprocessing cache as workers on shared storage do."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "ARBITER_VAR_DIR": str(workdir),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "ARBITER_MODEL_DIR": str(settings.ARBITER_MODEL_DIR),
+        "ARBITER_PREPROCESS_CACHE_DIR": str(settings.ARBITER_PREPROCESS_CACHE_DIR),
+        "OMP_NUM_THREADS": "1",
+    }
+    log_path = workdir / f"worker-{uuid.uuid4().hex[:6]}.log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,gpu", "-P", "solo",
+         "-n", f"score-{uuid.uuid4().hex[:8]}@%h", "--without-mingle", "--without-gossip", "-l", "INFO"],
+        env=env,
+        stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        start_new_session=True,
+    )  # fmt: skip
+    worker = Worker(proc, log_path)
+    wait_for(lambda: " ready." in worker.log() or proc.poll() is not None, timeout=120, what="worker start")
+    if proc.poll() is not None:
+        raise RuntimeError(f"celery worker exited early:\n{worker.log()[-3000:]}")
+    return worker
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = start_redis(tmp_path / "redis")
+    yield server
+    server.stop()
+
+
+def test_worker_killed_mid_scoring_loses_nothing(nih, chexnet, private_redis, tmp_path):
+    n = nih.images.count()
+    job = scoring_start(model_version=chexnet, chunk_size=1)  # one task per image: the kill lands mid-way
+    with celery_app.connection_for_write(private_redis.url) as conn:
+        conn.transport_options.update({"visibility_timeout": VISIBILITY_TIMEOUT})
+        score_dataset.apply_async(args=(chexnet.pk, job.pk), connection=conn)
+
+    first = start_scoring_worker(private_redis.url, tmp_path / "w1")
+    try:
+        redis = private_redis.client()
+        stored = Prediction.objects.filter(model_version=chexnet)
+        wait_for(  # mid-dataset, with a chunk in hand (delivered, not yet acknowledged)
+            lambda: stored.count() >= 3 and redis.hlen("unacked") == 1,
+            timeout=120,
+            interval=0.02,
+            what=f"scoring to start\n{first.log()[-2000:]}",
+        )
+        os.killpg(first.proc.pid, signal.SIGKILL)
+        first.proc.wait(timeout=10)
+    finally:
+        first.stop()
+    stored_when_killed = Prediction.objects.filter(model_version=chexnet).count()
+    assert 3 <= stored_when_killed < n, "the kill must land mid-dataset"
+    assert Job.objects.get(pk=job.pk).status == "running"
+    assert private_redis.client().hlen("unacked") == 1  # the chunk it was running, never acknowledged
+
+    second = start_scoring_worker(private_redis.url, tmp_path / "w2")
+    try:
+        wait_for(lambda: Job.objects.get(pk=job.pk).status != "running", timeout=180, interval=0.3,
+                 what=f"redelivery and the rest\n{second.log()[-3000:]}")  # fmt: skip
+    finally:
+        second.stop()
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.errors
+    assert private_redis.client().hlen("unacked") == 0
+    preds = Prediction.objects.filter(model_version=chexnet)
+    assert preds.count() == n == len(set(preds.values_list("image_id", flat=True)))
+    assert all(p.embedding and len(p.probabilities) == 14 for p in preds)
+    assert (job.summary["scored"], job.summary["failed"], job.summary["chunks"]) == (n, 0, n)
+    assert (job.done, job.total) == (n, n)
