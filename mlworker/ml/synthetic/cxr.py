@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlworker.ml.label_schemas import CXR14_FINDINGS
 from mlworker.ml.synthetic._shapes import (
     band,
     blob,
@@ -27,22 +28,6 @@ from mlworker.ml.synthetic._shapes import (
 )
 from mlworker.ml.synthetic.errors import SyntheticDataError
 
-CXR14_FINDINGS: tuple[str, ...] = (
-    "Atelectasis",
-    "Cardiomegaly",
-    "Effusion",
-    "Infiltration",
-    "Mass",
-    "Nodule",
-    "Pneumonia",
-    "Pneumothorax",
-    "Consolidation",
-    "Edema",
-    "Emphysema",
-    "Fibrosis",
-    "Pleural_Thickening",
-    "Hernia",
-)
 VIEWS: tuple[str, ...] = ("PA", "AP", "LATERAL")
 BODY_PARTS: tuple[str, ...] = ("CHEST", "HAND", "KNEE", "ABDOMEN")
 MIN_SIZE = 32

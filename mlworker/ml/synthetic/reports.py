@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mlworker.ml.label_schemas import CHEXPERT_FINDINGS
 from mlworker.ml.synthetic.cxr import CXR14_FINDINGS, validate_findings
 
 POSITIVE = "positive"
@@ -28,22 +29,7 @@ UNCERTAIN = "uncertain"
 BLANK = ""
 REPORT_VALUES: tuple[str, ...] = (POSITIVE, NEGATIVE, UNCERTAIN, BLANK)
 
-CHEXPERT_OBSERVATIONS: tuple[str, ...] = (
-    "No Finding",
-    "Enlarged Cardiomediastinum",
-    "Cardiomegaly",
-    "Lung Opacity",
-    "Lung Lesion",
-    "Edema",
-    "Consolidation",
-    "Pneumonia",
-    "Atelectasis",
-    "Pneumothorax",
-    "Pleural Effusion",
-    "Pleural Other",
-    "Fracture",
-    "Support Devices",
-)
+CHEXPERT_OBSERVATIONS: tuple[str, ...] = CHEXPERT_FINDINGS
 # CheXpert observation -> the ChestX-ray14 findings it is derived from (Emphysema, Fibrosis and
 # Hernia have no CheXpert observation; Fracture and Support Devices are never drawn).
 CHEXPERT_FROM_CXR14: dict[str, tuple[str, ...]] = {
