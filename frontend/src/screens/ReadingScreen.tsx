@@ -27,6 +27,7 @@ import { spansFromLabels } from '../reading/evidence'
 import { FindingPanel, type Hints } from '../reading/FindingPanel'
 import { ReportPanel } from '../reading/ReportPanel'
 import { PriorsStrip, SimilarPanel } from '../reading/SimilarPanel'
+import { OverlayControls, useOverlay, type OverlayState } from '../reading/Overlay'
 import { nextTask, submitTask, taskKey, type Task } from '../reading/source'
 import { useReaderClock } from '../reading/useReaderClock'
 import { preload } from '../viewer/preload'
@@ -225,6 +226,8 @@ function TaskView({
   const [problem, setProblem] = useState<string | null>(null)
   const viewer = useRef<ViewerHandle>(null)
   const clock = useReaderClock()
+  const [overlay, setOverlay] = useState<OverlayState>({ on: false, finding: '', opacity: 0.5 })
+  const overlaysAllowed = dataset.show_model_overlays !== false
 
   const hints: Hints = useMemo(
     () => ({ nlp: Object.fromEntries(task.nlp.map((l) => [l.finding, l.value])), model: task.model }),
@@ -277,6 +280,9 @@ function TaskView({
       case 'toggle-report':
         setShowReport((s) => !s)
         return true
+      case 'toggle-overlay':
+        if (overlaysAllowed) setOverlay((o) => ({ ...o, on: !o.on }))
+        return true
       case 'submit':
         submit()
         return true
@@ -302,6 +308,7 @@ function TaskView({
     return unwrap(await api.GET('/api/v1/images/{id}/', { params: { path: { id: imageId } } }))
   }, [imageId, task.image.id])
   const shownImage = imageId === task.image.id ? task.image : (other.data ?? task.image)
+  const heat = useOverlay(shownImage.id, Math.max(shownImage.rows, shownImage.cols), overlay)
   const title =
     task.kind === 'read'
       ? 'Independent read'
@@ -322,6 +329,7 @@ function TaskView({
           ref={viewer}
           image={shownImage}
           onPainted={(id, at) => recordPaint(id, at)}
+          overlay={heat.url ? { url: heat.url, opacity: overlay.opacity } : null}
         />
         <StudyStrip imageIds={task.studyImageIds} current={imageId} onPick={onImage} />
         <PriorsStrip imageId={task.image.id} onOpen={onImage} />
@@ -370,6 +378,9 @@ function TaskView({
           disputed={disputed}
           commentFocus={commentFocus}
         />
+        {overlaysAllowed && (
+          <OverlayControls state={overlay} onChange={setOverlay} findings={q.rows} problem={heat.problem} />
+        )}
         <SimilarPanel imageId={task.image.id} onOpen={onImage} />
         {task.kind !== 'read' && task.others.some((o) => o.comment) && (
           <div className="other-comments" aria-label="Other readers' comments">
