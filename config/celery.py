@@ -16,7 +16,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_queues=(Queue("default"), Queue("gpu")),
     task_default_queue="default",
-    task_routes={"mlworker.tasks.gpu.*": {"queue": "gpu"}},
+    task_routes={
+        "mlworker.tasks.gpu.*": {"queue": "gpu"},
+        "mlworker.tasks.gpu_training.*": {"queue": "gpu"},
+    },
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
@@ -37,5 +40,10 @@ app.conf.beat_schedule = {
     "retrieval-index-refresh": {
         "task": "mlworker.retrieval_tasks.refresh_retrieval_indexes",
         "schedule": 3600.0,
+    },
+    # Fail training runs whose worker died without a word (SIGKILL, OOM): their heartbeat went stale.
+    "training-runs-reap": {
+        "task": "mlworker.tasks.learning.reap_stale_training_runs",
+        "schedule": 300.0,
     },
 }

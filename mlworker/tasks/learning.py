@@ -1,0 +1,23 @@
+"""Active-learning housekeeping on the default queue (CPU and database work, no training).
+
+* `reap_stale_training_runs()`, periodic (beat): a worker killed outright (SIGKILL, out of memory)
+  cannot mark its run failed; this fails runs whose heartbeat is older than
+  ARBITER_TRAINING_STALE_MINUTES. On the default queue, so a busy GPU worker never delays it.
+* `refresh_ranking(job_id)`: recompute a dataset's acquisition scores and re-prioritise its queue
+  (after an admin changed the acquisition weights); idempotent, as `ranking_refresh` is.
+"""
+
+from celery import shared_task
+
+from annotations.services.ranking import ranking_refresh_run
+from annotations.services.training import training_runs_reap
+
+
+@shared_task(acks_late=True)
+def reap_stale_training_runs() -> int:
+    return training_runs_reap()
+
+
+@shared_task(bind=True, acks_late=True)
+def refresh_ranking(self, job_id: int) -> dict:
+    return ranking_refresh_run(job_id, task_id=self.request.id or "")
