@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import me_views, model_views, reading_urls, similar_views, views
+from annotations.api import learning_views, me_views, model_views, reading_urls, similar_views, views
 
 router = DefaultRouter()
 router.register("datasets", views.DatasetViewSet, basename="dataset")
@@ -17,4 +17,5 @@ urlpatterns = [
     *reading_urls.urlpatterns,
     *similar_views.urlpatterns,
     *model_views.urlpatterns,
+    *learning_views.urlpatterns,
 ]
