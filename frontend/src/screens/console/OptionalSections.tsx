@@ -1,17 +1,21 @@
 /**
  * Console sections for reading and export: the worklist (counts, queue images for reading), final
- * labels with how each was reached, reader agreement (Fleiss' and Cohen's kappa), and label-set
- * snapshots (create, watch the build, download). Training runs and the model registry follow with
- * their APIs.
+ * labels with how each was reached, reader agreement (Fleiss' and Cohen's kappa), label-set
+ * snapshots (create, watch the build, download), training runs and the model registry.
  */
-import { useState } from 'react'
+import { useCallback, useState } from 'react'
 import { api, unwrap } from '../../api/client'
 import type { Dataset } from '../../api/types'
 import { useAsync, useInterval } from '../../app/useAsync'
+import { RegistryPanel, TrainingPanel } from './LearningPanels'
 
 export function OptionalSections({ dataset }: { dataset: Dataset; section: string | null }) {
+  const [registryTick, setRegistryTick] = useState(0)
+  const bump = useCallback(() => setRegistryTick((t) => t + 1), [])
   return (
     <>
+      <TrainingPanel dataset={dataset} onFinished={bump} />
+      <RegistryPanel dataset={dataset} tick={registryTick} />
       <WorklistPanel dataset={dataset} />
       <FinalLabelsPanel dataset={dataset} />
       <AgreementPanel dataset={dataset} />
