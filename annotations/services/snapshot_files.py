@@ -18,7 +18,7 @@ import csv
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
@@ -170,46 +170,50 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _chunks(labels: QuerySet, images: QuerySet, chunk_images: int) -> Iterator[tuple[list, list]]:
-    """(images, their labels' rows), a few hundred images at a time in id order (keyset pagination):
-    every query touches only its chunk, and memory holds one chunk whatever the size of the export."""
+Chunk = tuple[list[ImageRow], list[tuple]]
+
+
+def chunk_bounds(images: QuerySet, chunk_images: int) -> list[tuple[int, int]]:
+    """(first, last) image ids of consecutive chunks of `chunk_images` images, in id order; only the
+    bounds are kept while the ids stream past."""
+    bounds: list[tuple[int, int]] = []
+    first = last = None
+    for n, pk in enumerate(images.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=10_000)):
+        if n % chunk_images == 0:
+            if first is not None:
+                bounds.append((first, last))
+            first = pk
+        last = pk
+    if first is not None:
+        bounds.append((first, last))
+    return bounds
+
+
+def label_chunk(labels: QuerySet, images: QuerySet, first: int, last: int) -> Chunk:
+    """The images with ids in [first, last] and their labels' rows, in order."""
+    chunk = [
+        ImageRow(*r)
+        for r in images.filter(pk__gte=first, pk__lte=last).order_by("pk").values_list(*IMAGE_FIELDS)
+    ]
     rows = (
-        labels.annotate(line=_label_json(), reader_count=JSONArrayLength("provenance__readers"))
+        labels.filter(image_id__gte=first, image_id__lte=last)
+        .annotate(line=_label_json(), reader_count=JSONArrayLength("provenance__readers"))
         .order_by("image_id", "finding__order", "finding_id")
         .values_list(*LABEL_FIELDS)
     )
-    last = 0
-    while True:
-        chunk = [
-            ImageRow(*r)
-            for r in images.filter(pk__gt=last).order_by("pk").values_list(*IMAGE_FIELDS)[:chunk_images]
-        ]
-        if not chunk:
-            return
-        first, last = chunk[0].id, chunk[-1].id
-        # The range on both sides of the join keeps every table's scan to this chunk.
-        yield (
-            chunk,
-            list(
-                rows.filter(
-                    image_id__gte=first, image_id__lte=last, image__pk__gte=first, image__pk__lte=last
-                )
-            ),
-        )
+    return chunk, list(rows)
+
+
+def label_chunks(labels: QuerySet, images: QuerySet, chunk_images: int = 2000) -> Iterator[Chunk]:
+    """Every chunk in order, one query pair at a time: memory holds one chunk whatever the size."""
+    for first, last in chunk_bounds(images, chunk_images):
+        yield label_chunk(labels, images, first, last)
 
 
 def write_label_set(
-    labels: QuerySet,
-    *,
-    images: QuerySet,
-    schema_key: str,
-    findings: list[str],
-    csv_path: Path,
-    jsonl_path: Path,
-    chunk_images: int = 1000,
+    chunks: Iterable[Chunk], *, schema_key: str, findings: list[str], csv_path: Path, jsonl_path: Path
 ) -> WrittenFiles:
-    """Write `labels` (adjudicated Label rows of the `images`) to the two files; returns their
-    checksums and counts."""
+    """Write the label chunks (from label_chunks) to the two files; returns their checksums and counts."""
     google = schema_key == "google4"
     cells = GOOGLE4_VALUES if google else CHEXPERT_VALUES
     header = (
@@ -221,7 +225,7 @@ def write_label_set(
     with csv_path.open("w", newline="", encoding="utf-8") as cf, jsonl_path.open("w", encoding="utf-8") as jf:
         writer = csv.writer(cf, lineterminator="\r\n")
         writer.writerow(header)
-        for chunk, rows in _chunks(labels, images, chunk_images):
+        for chunk, rows in chunks:
             by_id = {image.id: image for image in chunk}
             for image_id, group in groupby(rows, key=itemgetter(0)):
                 group = list(group)

@@ -9,6 +9,10 @@ the files change; a download serves the stored bytes, so it is identical every t
 
 import logging
 import os
+import queue
+import threading
+import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +27,7 @@ from annotations.selectors.final_labels import published_final_labels, validate_
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
 from annotations.services.jobs import job_create, job_finish, job_start
-from annotations.services.snapshot_files import write_label_set
+from annotations.services.snapshot_files import chunk_bounds, label_chunk, label_chunks, write_label_set
 
 log = logging.getLogger(__name__)
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
@@ -118,8 +122,89 @@ def _labels(snapshot: LabelSetSnapshot, as_of):
     )
 
 
-def snapshot_build(snapshot_id: int, *, chunk_images: int = 1000) -> LabelSetSnapshot:
-    """Write the snapshot's files (idempotent: a ready snapshot is left as it is)."""
+def read_ahead(make_chunk: Callable[[int], object], n: int, cut: str, *, workers: int = 2, depth: int = 1):
+    """make_chunk(0), ..., make_chunk(n - 1), in order, computed ahead by `workers` threads while the
+    caller writes: the database renders chunks on several cores at once. Each thread's connection
+    imports this transaction's snapshot (pg_export_snapshot), so all read the very same data; each
+    queue holds at most `depth` chunks, so memory stays bounded."""
+    queues = [queue.Queue(maxsize=depth) for _ in range(workers)]
+    stop = threading.Event()
+    done = object()
+
+    def put(q: queue.Queue, item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce(k: int) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cur.execute("SET TRANSACTION SNAPSHOT %s", [cut])
+                cur.execute("SET LOCAL work_mem = '64MB'")  # each chunk sorts in memory
+                for i in range(k, n, workers):
+                    if not put(queues[k], make_chunk(i)):
+                        return
+            put(queues[k], done)
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(queues[k], exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=produce, args=(k,), name=f"snapshot-read-{k}", daemon=True)
+        for k in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for i in range(n):
+            item = queues[i % workers].get()
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+
+
+def _write_files(snapshot: LabelSetSnapshot, tmp_csv: Path, tmp_jsonl: Path, chunk_images: int):
+    """Write the snapshot's labels to the two files; returns (as_of, WrittenFiles)."""
+    # In the worker's own transaction (not inside a caller's, as with an eager task in a test) the
+    # build reads one consistent cut of the data, with two more connections reading ahead in it.
+    postgres = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if postgres:
+            with connection.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cur.execute("SELECT pg_export_snapshot()")
+                cut = cur.fetchone()[0]
+        as_of = timezone.now()
+        labels, images = _labels(snapshot, as_of), Image.objects.filter(dataset=snapshot.dataset)
+        if postgres:
+            bounds = chunk_bounds(images, chunk_images)
+            chunks = read_ahead(lambda i: label_chunk(labels, images, *bounds[i]), len(bounds), cut)
+        else:
+            chunks = label_chunks(labels, images, chunk_images)
+        written = write_label_set(
+            chunks,
+            schema_key=snapshot.policy["schema"],
+            findings=snapshot.filters.get("findings") or snapshot.policy["findings"],
+            csv_path=tmp_csv,
+            jsonl_path=tmp_jsonl,
+        )
+    return as_of, written
+
+
+def snapshot_build(snapshot_id: int, *, chunk_images: int = 2000) -> LabelSetSnapshot:
+    """Write the snapshot's files once. Idempotent and safe under a redelivered task: each build
+    writes its own temporary files and publishes them under the snapshot's row lock; a build that
+    finds the snapshot already ready discards its files, so the row and the files always agree."""
     snapshot = LabelSetSnapshot.objects.select_related("dataset__schema").get(pk=snapshot_id)
     if snapshot.status == LabelSetSnapshot.Status.READY:
         return snapshot
@@ -128,30 +213,32 @@ def snapshot_build(snapshot_id: int, *, chunk_images: int = 1000) -> LabelSetSna
     folder = export_dir(snapshot.dataset)
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"labels-v{snapshot.number:04d}"
-    tmp_csv, tmp_jsonl = folder / f".{stem}.csv.part", folder / f".{stem}.jsonl.part"
-    findings = snapshot.filters.get("findings") or snapshot.policy["findings"]
+    token = uuid.uuid4().hex
+    tmp_csv, tmp_jsonl = folder / f".{stem}.{token}.csv.part", folder / f".{stem}.{token}.jsonl.part"
     try:
-        consistent_cut = connection.vendor == "postgresql" and not connection.in_atomic_block
+        as_of, written = _write_files(snapshot, tmp_csv, tmp_jsonl, chunk_images)
         with transaction.atomic():
-            if consistent_cut:  # the worker's own transaction: one consistent cut of the data,
-                with connection.cursor() as cur:  # and memory enough to sort each chunk in place
-                    cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    cur.execute("SET LOCAL work_mem = '64MB'")
-            as_of = timezone.now()
-            written = write_label_set(
-                _labels(snapshot, as_of),
-                images=Image.objects.filter(dataset=snapshot.dataset),
-                schema_key=snapshot.policy["schema"],
-                findings=findings,
-                csv_path=tmp_csv,
-                jsonl_path=tmp_jsonl,
-                chunk_images=chunk_images,
+            current = LabelSetSnapshot.objects.select_for_update().get(pk=snapshot_id)
+            if current.status == LabelSetSnapshot.Status.READY:  # another delivery finished first
+                return current
+            os.replace(tmp_csv, folder / f"{stem}.csv")
+            os.replace(tmp_jsonl, folder / f"{stem}.jsonl")
+            rel = Path(snapshot.dataset.slug)
+            LabelSetSnapshot.objects.filter(pk=snapshot_id).update(
+                status=LabelSetSnapshot.Status.READY,
+                error="",
+                as_of=as_of,
+                csv_path=str(rel / f"{stem}.csv"),
+                jsonl_path=str(rel / f"{stem}.jsonl"),
+                csv_sha256=written.csv_sha256,
+                jsonl_sha256=written.jsonl_sha256,
+                row_count=written.row_count,
+                label_count=written.label_count,
+                finished_at=timezone.now(),
             )
-        os.replace(tmp_csv, folder / f"{stem}.csv")
-        os.replace(tmp_jsonl, folder / f"{stem}.jsonl")
     except Exception as exc:
         log.exception("snapshot %s failed", snapshot_id)
-        LabelSetSnapshot.objects.filter(pk=snapshot_id).update(
+        LabelSetSnapshot.objects.filter(pk=snapshot_id).exclude(status=LabelSetSnapshot.Status.READY).update(
             status=LabelSetSnapshot.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         if snapshot.job_id:
@@ -161,21 +248,10 @@ def snapshot_build(snapshot_id: int, *, chunk_images: int = 1000) -> LabelSetSna
                 errors=[{"code": "export_failed", "message": str(exc)[:500]}],
                 failed=True,
             )
+        raise
+    finally:
         for tmp in (tmp_csv, tmp_jsonl):
             tmp.unlink(missing_ok=True)
-        raise
-    rel = Path(snapshot.dataset.slug)
-    LabelSetSnapshot.objects.filter(pk=snapshot_id).update(
-        status=LabelSetSnapshot.Status.READY,
-        as_of=as_of,
-        csv_path=str(rel / f"{stem}.csv"),
-        jsonl_path=str(rel / f"{stem}.jsonl"),
-        csv_sha256=written.csv_sha256,
-        jsonl_sha256=written.jsonl_sha256,
-        row_count=written.row_count,
-        label_count=written.label_count,
-        finished_at=timezone.now(),
-    )
     if snapshot.job_id:
         job_finish(
             snapshot.job_id, summary={"created": written.label_count, "rows": written.row_count}, errors=[]

@@ -5,6 +5,7 @@ completes. (SQLite serialises writers, so this runs on PostgreSQL only.)"""
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -88,3 +89,57 @@ def test_readers_racing_through_a_queue_never_over_assign(make_team):
     assert max(pairs.values()) == 1
     assert set(WorkItem.objects.values_list("state", flat=True)) == {"done"}
     assert all(w.reads_open == w.readers_needed for w in WorkItem.objects.all())
+
+
+def test_the_export_read_by_two_connections_equals_the_sequential_one(make_team, tmp_path, settings):
+    """The build reads chunks ahead on two connections sharing one snapshot; the bytes are those of
+    the plain sequential read, whatever the chunking."""
+    from annotations.models import Image, LabelSetSnapshot
+    from annotations.services.snapshot_files import label_chunks, write_label_set
+    from annotations.services.snapshots import _labels, _policy, snapshot_build
+    from tests.annotations.reading.conftest import enqueue, read_item
+
+    team = make_team("google4", readers_per_item=1)
+    enqueue(team, make_images(team.dataset, 7))
+    for k in range(7):
+        read_item(
+            team,
+            team.readers[0],
+            {"labels": labels(team.dataset, Fracture="uncertain" if k % 2 else "negative")},
+        )
+    row = LabelSetSnapshot.objects.create(dataset=team.dataset, number=1, policy=_policy(team.dataset))
+    snapshot = snapshot_build(row.pk, chunk_images=2)  # four chunks over the two reading connections
+    assert snapshot.status == "ready" and snapshot.label_count == 28
+    plain = write_label_set(
+        label_chunks(_labels(snapshot, None), Image.objects.filter(dataset=team.dataset), 5),
+        schema_key="google4",
+        findings=snapshot.policy["findings"],
+        csv_path=tmp_path / "a.csv",
+        jsonl_path=tmp_path / "a.jsonl",
+    )
+    assert (plain.csv_sha256, plain.jsonl_sha256) == (snapshot.csv_sha256, snapshot.jsonl_sha256)
+    exports = Path(settings.ARBITER_EXPORT_DIR)
+    assert not list(exports.rglob("*.part")) and len(list(exports.rglob("labels-v0001.*"))) == 2
+
+
+def test_a_failing_read_ahead_reaches_the_caller_and_its_threads_end(db):
+    from django.db import connection, transaction
+
+    from annotations.services.snapshots import read_ahead
+
+    def make(i: int):
+        if i == 3:
+            raise RuntimeError("chunk 3 is broken")
+        return i
+
+    before = threading.active_count()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute("SELECT pg_export_snapshot()")
+        cut = cur.fetchone()[0]
+        got = []
+        with pytest.raises(RuntimeError, match="chunk 3"):
+            got.extend(read_ahead(make, 10, cut))
+        assert got == [0, 1, 2]
+    time.sleep(0.5)
+    assert threading.active_count() == before

@@ -200,20 +200,20 @@ def test_the_worker_builds_in_its_own_transaction(make_team, eager_celery):
 def test_chunked_writing_gives_the_same_bytes_whatever_the_chunk(google_team, tmp_path):
     from annotations.models import Image
     from annotations.selectors.final_labels import published_final_labels
-    from annotations.services.snapshot_files import write_label_set
+    from annotations.services.snapshot_files import label_chunks, write_label_set
 
     team, _ = google_team
     findings = ["Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass"]
     out = {}
     for chunk in (1, 2, 1000):
         written = write_label_set(
-            published_final_labels(team.dataset),
-            images=Image.objects.filter(dataset=team.dataset),
+            label_chunks(
+                published_final_labels(team.dataset), Image.objects.filter(dataset=team.dataset), chunk
+            ),
             schema_key="google4",
             findings=findings,
             csv_path=tmp_path / f"{chunk}.csv",
             jsonl_path=tmp_path / f"{chunk}.jsonl",
-            chunk_images=chunk,
         )
         out[chunk] = (
             written,
