@@ -47,6 +47,8 @@ def test_three_readers_disagree_adjudicate_and_admin_exports(browser, make_user,
         assert [row["finding"] for row in adj["rows"]] == ["Atelectasis"]
         assert adj["rows"][0]["disputed"] is True
         assert "Reader" in adj["others"]
+    # Similar cases opened on demand: no model has been trained here, and the panel says so.
+    assert "similar cases" in r["similar"].lower() and "no production model" in r["similar"].lower()
     # Reader 1 came in with "present" (their own first read), the others with "absent".
     assert r["adjudication"][0]["rows"][0]["value"] == "positive"
     assert r["adjudication"][1]["rows"][0]["value"] == "negative"

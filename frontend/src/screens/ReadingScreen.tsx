@@ -26,7 +26,7 @@ import {
 import { spansFromLabels } from '../reading/evidence'
 import { FindingPanel, type Hints } from '../reading/FindingPanel'
 import { ReportPanel } from '../reading/ReportPanel'
-import { PriorsStrip, SimilarPanel } from '../reading/SimilarPanel'
+import { PriorsStrip, SimilarCasesPanel } from '../features/similar'
 import { OverlayControls, useOverlay, type OverlayState } from '../reading/Overlay'
 import { nextTask, submitTask, taskKey, type Task } from '../reading/source'
 import { useReaderClock } from '../reading/useReaderClock'
@@ -332,7 +332,6 @@ function TaskView({
           overlay={heat.url ? { url: heat.url, opacity: overlay.opacity } : null}
         />
         <StudyStrip imageIds={task.studyImageIds} current={imageId} onPick={onImage} />
-        <PriorsStrip imageId={task.image.id} onOpen={onImage} />
       </div>
       <aside className="workspace-side reading-side" aria-label="Labels">
         <div className="reading-head">
@@ -381,7 +380,7 @@ function TaskView({
         {overlaysAllowed && (
           <OverlayControls state={overlay} onChange={setOverlay} findings={q.rows} problem={heat.problem} />
         )}
-        <SimilarPanel imageId={task.image.id} onOpen={onImage} />
+        <SimilarAndPriors imageId={task.image.id} refreshKey={taskKey(task)} onOpen={onImage} />
         {task.kind !== 'read' && task.others.some((o) => o.comment) && (
           <div className="other-comments" aria-label="Other readers' comments">
             {task.others
@@ -444,5 +443,32 @@ function TaskView({
         </div>
       )}
     </div>
+  )
+}
+
+/**
+ * Similar adjudicated cases and the patient's priors (features/similar), loaded when the reader
+ * opens them, so the first paint of an item never waits on a similarity search.
+ */
+function SimilarAndPriors({
+  imageId,
+  refreshKey,
+  onOpen,
+}: {
+  imageId: number
+  refreshKey: string
+  onOpen: (imageId: number) => void
+}) {
+  const [open, setOpen] = useState(false)
+  return (
+    <details className="similar" onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>Similar cases and priors</summary>
+      {open && (
+        <>
+          <SimilarCasesPanel imageId={imageId} refreshKey={refreshKey} onOpen={onOpen} />
+          <PriorsStrip imageId={imageId} refreshKey={refreshKey} onOpen={onOpen} />
+        </>
+      )}
+    </details>
   )
 }

@@ -45,9 +45,16 @@ export async function newPage(browser) {
     allErrors.push(String(e?.stack ?? e))
   })
   page.on('console', (m) => {
-    if (m.type() === 'error') {
+    // A 4xx answer is the API speaking (the UI shows its message); Chromium logs it as an error.
+    if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
       errors.push(m.text())
       allErrors.push(m.text())
+    }
+  })
+  page.on('response', (r) => {
+    if (r.status() >= 500) {
+      errors.push(`${r.status()} ${r.url()}`)
+      allErrors.push(`${r.status()} ${r.url()}`)
     }
   })
   return { context, page, errors }

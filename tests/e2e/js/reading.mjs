@@ -57,6 +57,7 @@ await run(async (browser) => {
 
   // Adjudication round 1: each reader opens the worklist again; the owed round comes first.
   const adjudication = []
+  let similar = ''
   for (const [i, { page }] of readers.entries()) {
     await page.goto(`${base}/read/${config.dataset}`)
     const root = page.getByTestId('reading')
@@ -67,6 +68,12 @@ await run(async (browser) => {
     )
     const others = await page.locator('li.finding .others').first().innerText()
     if (i === 0) {
+      // Similar cases and priors open on demand; with no model yet the panel says so.
+      await page.getByText('Similar cases and priors').click()
+      await page.locator('[data-testid="similar-unavailable"], [data-testid="similar-hidden"], [data-testid="similar-case"]').first().waitFor()
+      await page.getByTestId('priors').waitFor()
+      similar = await page.getByTestId('similar-cases').innerText()
+      await page.getByText('Similar cases and priors').click()
       await page.keyboard.press('a')
       await page.keyboard.press('c')
       await page.keyboard.type('On review the base is clear')
@@ -107,5 +114,6 @@ await run(async (browser) => {
   const errors = readers.flatMap((r) => r.errors)
   phases.end = Date.now() - t0
   return {
+    similar,
     phases, item, firstReads, timings, adjudication, finals, csv, errors }
 })
