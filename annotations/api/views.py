@@ -112,7 +112,7 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
         return response
 
     @extend_schema(responses=s.LabelSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def labels(self, request: Request, pk=None) -> Response:
         """NLP, model and imported labels of the image (reader labels follow the blinding rules)."""
         image = access_image(request.user, pk)
