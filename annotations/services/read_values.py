@@ -153,10 +153,8 @@ def parse_answers(
             _problem(detail, "bad_value", {"finding": key, "value": value, "allowed": list(READ_VALUES)})
         else:
             answers[key] = Answer(value, str(entry.get("comment") or ""))
-    missing = [k for k in required if k not in answers and k not in detail.get("duplicate", [])]
     bad = {e["finding"] for e in detail.get("bad_value", [])}
-    missing = [k for k in missing if k not in bad]
-    if missing:
+    if missing := [k for k in required if k not in answers and k not in bad]:
         detail["missing"] = missing
     if detail:
         parts = [
