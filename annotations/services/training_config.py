@@ -22,6 +22,7 @@ fractions apply to patients not yet assigned a split: once assigned (by the firs
 them) a patient's split is stored and never changes, so the adjudicated test set stays fixed.
 """
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +87,11 @@ def _number(raw: dict, key: str, default, kind=float, lo=None, hi=None):
     value = raw.get(key, default)
     if value is None and default is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or (kind is int and value != int(value)):
+    whole = isinstance(value, int) or (
+        isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    )
+    finite = isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
+    if isinstance(value, bool) or not finite or (kind is int and not whole):
         raise RunConfigError(f"{key} must be {'an integer' if kind is int else 'a number'}, got {value!r}")
     value = kind(value)
     if (lo is not None and value < lo) or (hi is not None and value > hi):

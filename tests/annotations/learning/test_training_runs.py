@@ -161,6 +161,10 @@ def test_a_run_without_enough_labels_fails_with_a_clear_message(team):
     [
         ("chexnet", {"epochs": 0}, "invalid_config", "epochs must be between"),
         ("chexnet", {"epoch": 3}, "invalid_config", "unknown config key"),
+        ("chexnet", {"epochs": 2.5}, "invalid_config", "epochs must be an integer"),
+        ("chexnet", {"lr": float("nan")}, "invalid_config", "lr must be a number"),
+        ("chexnet", {"threads": float("inf")}, "invalid_config", "threads must be an integer"),
+        ("chexnet", {"split": {"train": float("nan")}}, "invalid_config", "train must be a number"),
         ("chexnet", {"weak_labels": {"uncertainty": "maybe"}}, "invalid_config", "U-Ignore"),
         ("chexnet", {"split": {"train": 0.5, "validation": 0.5, "test": 0.5}}, "invalid_config", "sum to 1"),
         ("chexnet", {"size": "huge"}, "invalid_config", "size must be one of"),
