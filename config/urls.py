@@ -16,3 +16,15 @@ urlpatterns = [
     # The web UI (keep last): every other path loads the single-page app, which routes on the client.
     re_path(r"^(?!api/|admin/|accounts/|static/|media/).*$", spa_shell, name="spa"),
 ]
+
+
+def handler404(request, exception=None):
+    """Unmatched /api/ paths answer in the API's JSON error shape; the rest get Django's page."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": "No such endpoint.", "detail": None}}, status=404
+        )
+    return page_not_found(request, exception)

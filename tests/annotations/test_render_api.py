@@ -99,3 +99,9 @@ def test_images_of_other_datasets_are_not_found(make_user, dataset, tmp_path):
         assert r.status_code == 404, url
         assert r.json()["error"]["code"] == "not_found"
         assert image.pixel_checksum not in r.content.decode()
+
+
+def test_unknown_api_paths_answer_json_404(admin_client):
+    r = admin_client.get("/api/v1/final-labels/1.5/")
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "not_found"
