@@ -43,6 +43,7 @@ class DicomMeta:
     bits_allocated: int = 0
     pixel_representation: int = 0
     has_pixel_data: bool = True
+    manufacturer: str = ""
 
 
 @dataclass(frozen=True, eq=False)

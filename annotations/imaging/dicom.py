@@ -308,6 +308,7 @@ def _meta_from(ds: Dataset, *, pixels_follow: bool = False) -> DicomMeta:
             bits_allocated=_int(ds, "BitsAllocated", 0),
             pixel_representation=_int(ds, "PixelRepresentation", 0),
             has_pixel_data="PixelData" in ds or pixels_follow,
+            manufacturer=_str(ds, "Manufacturer"),
         )
     except ImagingError:
         raise

@@ -6,6 +6,7 @@ from django.conf import settings
 
 from annotations.imaging.dicom import decode_dicom, extract_report_text, read_dicom_meta
 from annotations.imaging.errors import ImagingError, NoPixelDataError
+from annotations.imaging.sr_marks import ARBITER_SR_MANUFACTURER
 from annotations.ingest.reports import report_upsert
 from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.sources import Blob, iter_blobs
@@ -53,6 +54,9 @@ def _import_report(dataset: Dataset, blob: Blob, summary: IngestSummary) -> bool
     if not text.strip():
         return False
     meta = read_dicom_meta(blob.content)
+    if meta.modality == "SR" and meta.manufacturer == ARBITER_SR_MANUFACTURER:
+        summary.existing += 1  # Arbiter's own label SR coming back: not a radiologist's report
+        return True
     patient_info, study_info = _infos(meta)
     if not study_info.uid:
         summary.error(blob.name, "no_study_uid", "structured report has no StudyInstanceUID")

@@ -28,6 +28,7 @@ from dicomweb_client.api import DICOMwebClient
 from django.db import transaction
 from django.utils import timezone
 
+from annotations.imaging.sr_marks import ARBITER_SR_MANUFACTURER
 from annotations.ingest.dicom import import_blob
 from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.sources import Blob
@@ -55,8 +56,6 @@ _STUDY_DATE = "00080020"
 _MODALITIES = "00080061"
 _N_INSTANCES = "00201208"
 
-# Manufacturer written into the label SRs Arbiter sends back; such instances are not imported.
-ARBITER_SR_MANUFACTURER = "Arbiter"
 _PAGE = 500
 # dicomweb-client logs every study/instance UID at INFO; UIDs identify patients' studies.
 logging.getLogger("dicomweb_client").setLevel(logging.WARNING)

@@ -27,6 +27,8 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from annotations.imaging.sr_marks import ARBITER_SR_MANUFACTURER
+
 __all__ = [
     "BASIC_TEXT_SR",
     "FindingLabel",
@@ -39,7 +41,7 @@ __all__ = [
 ]
 
 BASIC_TEXT_SR = "1.2.840.10008.5.1.4.1.1.88.11"
-MANUFACTURER = "Arbiter"  # must equal annotations.ingest.pacs.ARBITER_SR_MANUFACTURER
+MANUFACTURER = ARBITER_SR_MANUFACTURER  # how the PACS and file importers recognise these SRs
 SCHEME = "99ARBITER"
 SERIES_DESCRIPTION = "Arbiter adjudicated labels"
 SERIES_NUMBER = 9901

@@ -127,3 +127,16 @@ def test_dicom_without_pixel_data_is_refused(dataset, tmp_path):
     summary = import_dicom(dataset, [write(tmp_path / "nopix.dcm", factory.to_bytes(ds))])
     assert [e.code for e in summary.errors] == ["no_pixel_data"]
     assert Image.objects.count() == 0
+
+
+def test_arbiter_label_sr_is_not_imported_as_the_study_report(dataset, tmp_path):
+    import pydicom
+
+    from annotations.services.pacs_sr import MANUFACTURER
+
+    sr = factory.sr_bytes([("Findings", "Pneumothorax: present (adjudicated).")])
+    parsed = pydicom.dcmread(io.BytesIO(sr))
+    parsed.Manufacturer = MANUFACTURER
+    summary = import_dicom(dataset, [write(tmp_path / "own.dcm", factory.to_bytes(parsed))])
+    assert summary.reports_created == 0 and summary.failed == 0
+    assert Report.objects.count() == 0
