@@ -122,6 +122,8 @@ ARBITER_MAX_OPEN_CLAIMS = env.int("ARBITER_MAX_OPEN_CLAIMS", default=2)
 # Similar-case search is exact up to this many embeddings, approximate (FAISS IVF) beyond.
 ARBITER_RETRIEVAL_EXACT_MAX = env.int("ARBITER_RETRIEVAL_EXACT_MAX", default=50_000)
 ARBITER_MODEL_SIZE = env.str("ARBITER_MODEL_SIZE", default="tiny")
+# A running training run whose heartbeat is older than this is failed by the reaper (killed worker).
+ARBITER_TRAINING_STALE_MINUTES = env.int("ARBITER_TRAINING_STALE_MINUTES", default=10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

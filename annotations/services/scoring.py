@@ -44,8 +44,13 @@ def scoring_start(
     user=None,
     image_ids: list[int] | None = None,
     chunk_size: int | None = None,
+    dispatch: bool = True,
 ) -> Job:
-    """Queue scoring of the version's dataset (every image, or `image_ids`); returns the job to poll."""
+    """Queue scoring of the version's dataset (every image, or `image_ids`); returns the job to poll.
+
+    dispatch=False creates the job without queueing it (the caller sends `score_dataset` itself, e.g.
+    to a particular broker).
+    """
     from mlworker.tasks.gpu import score_dataset
 
     if model_version.kind not in SCORABLE_KINDS:
@@ -92,7 +97,8 @@ def scoring_start(
         dataset=model_version.dataset,
         after={"model_version": model_version.pk, "images": len(wanted) if wanted is not None else "all"},
     )
-    transaction.on_commit(lambda: score_dataset.delay(model_version.pk, job.pk))
+    if dispatch:
+        transaction.on_commit(lambda: score_dataset.delay(model_version.pk, job.pk))
     return job
 
 

@@ -73,7 +73,9 @@ def private_redis(tmp_path):
 
 def test_worker_killed_mid_scoring_loses_nothing(nih, chexnet, private_redis, tmp_path):
     n = nih.images.count()
-    job = scoring_start(model_version=chexnet, chunk_size=1)  # one task per image: the kill lands mid-way
+    # One task per image, so the kill lands mid-way; sent only to this test's own broker (a session
+    # worker on the shared one must not take it).
+    job = scoring_start(model_version=chexnet, chunk_size=1, dispatch=False)
     with celery_app.connection_for_write(private_redis.url) as conn:
         conn.transport_options.update({"visibility_timeout": VISIBILITY_TIMEOUT})
         score_dataset.apply_async(args=(chexnet.pk, job.pk), connection=conn)
