@@ -47,5 +47,6 @@ def import_job(self, job_id: int) -> dict:
     job_finish(job_id, summary=summary.counts(), errors=result["errors"])
     return summary.counts()
 
+
 # Registered with the worker through this module (the app autodiscovers annotations.tasks).
 from annotations import export_tasks, pacs_tasks  # noqa: E402, F401

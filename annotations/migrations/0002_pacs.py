@@ -5,46 +5,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0001_initial'),
+        ("annotations", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PacsSource',
+            name="PacsSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=120)),
-                ('url', models.URLField(max_length=500)),
-                ('enabled', models.BooleanField(default=False)),
-                ('modality', models.CharField(blank=True, max_length=16)),
-                ('lookback_days', models.PositiveIntegerField(default=7)),
-                ('last_sync_at', models.DateTimeField(blank=True, null=True)),
-                ('last_sync_summary', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pacs_sources', to='annotations.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=120)),
+                ("url", models.URLField(max_length=500)),
+                ("enabled", models.BooleanField(default=False)),
+                ("modality", models.CharField(blank=True, max_length=16)),
+                ("lookback_days", models.PositiveIntegerField(default=7)),
+                ("last_sync_at", models.DateTimeField(blank=True, null=True)),
+                ("last_sync_summary", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pacs_sources",
+                        to="annotations.dataset",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='PacsStudySync',
+            name="PacsStudySync",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('study_instance_uid', models.CharField(max_length=128)),
-                ('status', models.CharField(choices=[('complete', 'Every instance retrieved and imported'), ('partial', 'Interrupted or some instances could not be retrieved')], max_length=10)),
-                ('instances_expected', models.PositiveIntegerField(blank=True, null=True)),
-                ('instances_imported', models.PositiveIntegerField(default=0)),
-                ('instances_failed', models.PositiveIntegerField(default=0)),
-                ('synced_at', models.DateTimeField(auto_now=True)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='study_syncs', to='annotations.pacssource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("study_instance_uid", models.CharField(max_length=128)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("complete", "Every instance retrieved and imported"),
+                            ("partial", "Interrupted or some instances could not be retrieved"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("instances_expected", models.PositiveIntegerField(blank=True, null=True)),
+                ("instances_imported", models.PositiveIntegerField(default=0)),
+                ("instances_failed", models.PositiveIntegerField(default=0)),
+                ("synced_at", models.DateTimeField(auto_now=True)),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="study_syncs",
+                        to="annotations.pacssource",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='pacssource',
-            constraint=models.UniqueConstraint(fields=('dataset', 'url'), name='pacssource_unique_url'),
+            model_name="pacssource",
+            constraint=models.UniqueConstraint(fields=("dataset", "url"), name="pacssource_unique_url"),
         ),
         migrations.AddConstraint(
-            model_name='pacsstudysync',
-            constraint=models.UniqueConstraint(fields=('source', 'study_instance_uid'), name='pacsstudysync_unique_study'),
+            model_name="pacsstudysync",
+            constraint=models.UniqueConstraint(
+                fields=("source", "study_instance_uid"), name="pacsstudysync_unique_study"
+            ),
         ),
     ]

@@ -6,84 +6,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0002_pacs'),
+        ("annotations", "0002_pacs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='adjudicationcase',
-            name='reader_order',
+            model_name="adjudicationcase",
+            name="reader_order",
             field=models.JSONField(default=list),
         ),
         migrations.AddField(
-            model_name='labelsetsnapshot',
-            name='as_of',
+            model_name="labelsetsnapshot",
+            name="as_of",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='labelsetsnapshot',
-            name='error',
+            model_name="labelsetsnapshot",
+            name="error",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='labelsetsnapshot',
-            name='finished_at',
+            model_name="labelsetsnapshot",
+            name="finished_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='labelsetsnapshot',
-            name='job',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='annotations.job'),
+            model_name="labelsetsnapshot",
+            name="job",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="annotations.job",
+            ),
         ),
         migrations.AddField(
-            model_name='labelsetsnapshot',
-            name='status',
-            field=models.CharField(choices=[('building', 'Building'), ('ready', 'Ready'), ('failed', 'Failed')], default='building', max_length=10),
+            model_name="labelsetsnapshot",
+            name="status",
+            field=models.CharField(
+                choices=[("building", "Building"), ("ready", "Ready"), ("failed", "Failed")],
+                default="building",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='workitem',
-            name='priority_strategy',
+            model_name="workitem",
+            name="priority_strategy",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddField(
-            model_name='workitem',
-            name='readers_needed',
+            model_name="workitem",
+            name="readers_needed",
             field=models.PositiveSmallIntegerField(default=3),
         ),
         migrations.AlterField(
-            model_name='workitem',
-            name='state',
-            field=models.CharField(choices=[('reading', 'Needs independent reads'), ('adjudicating', 'In adjudication'), ('awaiting_adjudicator', 'Waiting for the adjudicator'), ('done', 'Final'), ('qc_hold', 'Held for QC'), ('excluded', 'Excluded (QC problem confirmed)')], default='reading', max_length=24),
+            model_name="workitem",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("reading", "Needs independent reads"),
+                    ("adjudicating", "In adjudication"),
+                    ("awaiting_adjudicator", "Waiting for the adjudicator"),
+                    ("done", "Final"),
+                    ("qc_hold", "Held for QC"),
+                    ("excluded", "Excluded (QC problem confirmed)"),
+                ],
+                default="reading",
+                max_length=24,
+            ),
         ),
         migrations.AddIndex(
-            model_name='adjudicationcase',
-            index=models.Index(fields=['status'], name='adjcase_status'),
+            model_name="adjudicationcase",
+            index=models.Index(fields=["status"], name="adjcase_status"),
         ),
         migrations.AddIndex(
-            model_name='read',
-            index=models.Index(condition=models.Q(('status', 'claimed')), fields=['lease_expires_at'], name='read_open_leases'),
+            model_name="read",
+            index=models.Index(
+                condition=models.Q(("status", "claimed")),
+                fields=["lease_expires_at"],
+                name="read_open_leases",
+            ),
         ),
         migrations.AddIndex(
-            model_name='workitem',
-            index=models.Index(condition=models.Q(('reads_open__lt', models.F('readers_needed')), ('state', 'reading')), fields=['dataset', '-priority', 'id'], name='workitem_open_queue'),
+            model_name="workitem",
+            index=models.Index(
+                condition=models.Q(("reads_open__lt", models.F("readers_needed")), ("state", "reading")),
+                fields=["dataset", "-priority", "id"],
+                name="workitem_open_queue",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='read',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'claimed'), ('submitted_at__isnull', False), _connector='OR'), name='read_submitted_has_time'),
+            model_name="read",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "claimed"), ("submitted_at__isnull", False), _connector="OR"),
+                name="read_submitted_has_time",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='read',
-            constraint=models.CheckConstraint(condition=models.Q(('round', 0), ('status', 'submitted'), _connector='OR'), name='read_adjudication_rounds_submitted'),
+            model_name="read",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("round", 0), ("status", "submitted"), _connector="OR"),
+                name="read_adjudication_rounds_submitted",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workitem',
-            constraint=models.CheckConstraint(condition=models.Q(('reads_open__lte', models.F('readers_needed'))), name='workitem_reads_within_needed'),
+            model_name="workitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reads_open__lte", models.F("readers_needed"))),
+                name="workitem_reads_within_needed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='workitem',
-            constraint=models.CheckConstraint(condition=models.Q(('readers_needed__gte', 1)), name='workitem_needs_a_reader'),
+            model_name="workitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("readers_needed__gte", 1)), name="workitem_needs_a_reader"
+            ),
         ),
     ]

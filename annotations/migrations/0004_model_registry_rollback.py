@@ -5,20 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('annotations', '0003_reading_protocol'),
+        ("annotations", "0003_reading_protocol"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='modelversion',
-            name='previous_production',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='annotations.modelversion'),
+            model_name="modelversion",
+            name="previous_production",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="annotations.modelversion",
+            ),
         ),
         migrations.AddField(
-            model_name='modelversion',
-            name='retired_at',
+            model_name="modelversion",
+            name="retired_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -31,8 +31,9 @@ def test_worker_imports_an_uploaded_dicom(celery_worker, settings, make_user):
     client = APIClient()
     client.force_authenticate(admin)
     upload = SimpleUploadedFile("one.dcm", factory.dicom_bytes(factory.gradient(seed=77)))
-    r = client.post(f"/api/v1/datasets/{dataset.pk}/imports/", {"importer": "dicom", "file": upload},
-                    format="multipart")
+    r = client.post(
+        f"/api/v1/datasets/{dataset.pk}/imports/", {"importer": "dicom", "file": upload}, format="multipart"
+    )
     assert r.status_code == 202
     job = wait_for(r.json()["id"])
     assert job.status == "succeeded", (job.errors, celery_worker.log()[-2000:])
