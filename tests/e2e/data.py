@@ -40,7 +40,9 @@ def user_with_role(make_user, dataset: Dataset, username: str, role: str):
     return user
 
 
-REPORT = "FINDINGS: Left basal atelectasis. Small left pleural effusion. No pneumothorax."
+# The tail is hostile markup: the reading screen must show it as text and never run it.
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+REPORT = f"FINDINGS: Left basal atelectasis. Small left pleural effusion. No pneumothorax. {HOSTILE}"
 
 
 def add_report_and_nlp(image: Image) -> None:

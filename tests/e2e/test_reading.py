@@ -8,7 +8,7 @@ import pytest
 from annotations.models import Label, LabelProvenance
 from annotations.models.choices import Role
 from annotations.services.worklist import worklist_enqueue
-from tests.e2e.data import add_report_and_nlp, cxr_dataset, import_images, user_with_role
+from tests.e2e.data import HOSTILE, add_report_and_nlp, cxr_dataset, import_images, user_with_role
 
 pytestmark = pytest.mark.e2e
 
@@ -41,6 +41,9 @@ def test_three_readers_disagree_adjudicate_and_admin_exports(browser, make_user,
     assert r["errors"] == []
     item = r["item"]
     first_finding = r["firstReads"][0][0]["firstFinding"]
+    # Markup in the report is shown as text, never parsed or run.
+    report = r["firstReads"][0][0]["report"]
+    assert HOSTILE in report["text"] and report["elements"] == 0 and report["pwned"] is None
     assert first_finding == "Atelectasis"
     # Round 1 showed each reader the others' values with the one disputed finding open.
     for adj in r["adjudication"]:

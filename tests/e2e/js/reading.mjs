@@ -17,6 +17,14 @@ async function readOne(page, { present, shotName }) {
   const image = Number(await root.getAttribute('data-image-id'))
   const kind = await root.getAttribute('data-task-kind')
   const firstFinding = await page.locator('li.finding').first().getAttribute('data-finding')
+  const report = await page.evaluate(() => {
+    const el = document.querySelector('[data-testid="report"]')
+    return {
+      text: el?.textContent ?? null,
+      elements: el ? el.querySelectorAll('script, img').length : null,
+      pwned: window.__pwned ?? null,
+    }
+  })
   if (present) await page.keyboard.press('p')
   await page.keyboard.press('x')
   // A reader looks at the image for a while; by then the next item is claimed and decoded.
@@ -32,7 +40,7 @@ async function readOne(page, { present, shotName }) {
     [image, before],
   )
   const ms = await page.evaluate(() => window.__arbiter.submitToPaint.at(-1))
-  return { image, kind, firstFinding, ms }
+  return { image, kind, firstFinding, ms, report }
 }
 
 await run(async (browser) => {
