@@ -7,7 +7,7 @@ import re
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from annotations.models import AdjudicationCase, Job, Label, Read, WorkItem
+from annotations.models import AdjudicationCase, Job, Label, ModelVersion, Read, TrainingRun, WorkItem
 from annotations.models.choices import JobKind
 from annotations.services.jobs import job_create
 from tests.annotations.reading.conftest import enqueue, labels, make_images, read_item
@@ -45,6 +45,16 @@ def two_teams(make_team, eager_celery, django_capture_on_commit_callbacks):
         r = b.c(b.admin).post(f"/api/v1/datasets/{b.dataset.pk}/label-sets/", {})
     assert r.status_code == 202, r.content
     job_create(kind=JobKind.IMPORT, dataset=b.dataset, params={"importer": "dicom", "file": "x.zip"})
+    run = TrainingRun.objects.create(dataset=b.dataset, kind="chexnet", status="succeeded")
+    version = ModelVersion.objects.create(
+        dataset=b.dataset,
+        kind="chexnet",
+        number=1,
+        weights_path="none.pt",
+        weights_sha256="0" * 64,
+        training_run=run,
+        metrics={"note": SECRET_KEY},
+    )
     ids = {
         "datasets": b.dataset.pk,
         "studies": images[0].study_id,
@@ -54,6 +64,8 @@ def two_teams(make_team, eager_celery, django_capture_on_commit_callbacks):
         "reads": Read.objects.filter(image__dataset=b.dataset).first().pk,
         "adjudication-cases": AdjudicationCase.objects.get(image__dataset=b.dataset).pk,
         "final-labels": Label.objects.filter(image__dataset=b.dataset, source="adjudicated").first().pk,
+        "training-runs": run.pk,
+        "model-versions": version.pk,
         "number": 1,
     }
     return a, b, ids
