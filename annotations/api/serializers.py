@@ -4,6 +4,8 @@ from rest_framework import serializers
 
 from annotations.ingest.registry import IMPORTERS
 from annotations.models import Dataset, Finding, Image, Job, Label, Study
+from annotations.models.choices import TieRule
+from annotations.services.datasets import PEDIATRIC_MAX_YEARS, POLICY_FIELDS, READERS_MAX, ROUNDS_MAX
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -40,6 +42,38 @@ class DatasetSerializer(serializers.ModelSerializer):
             "image_count",
             "created_at",
         ]
+
+
+class DatasetPolicySerializer(serializers.Serializer):
+    """The reading-policy fields an admin may change; send only those to change (PATCH)."""
+
+    readers_per_item = serializers.IntegerField(
+        required=False, min_value=1, max_value=READERS_MAX, help_text="independent first reads per item"
+    )
+    max_adjudication_rounds = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=ROUNDS_MAX,
+        help_text="adjudication rounds before the tie rule decides (0: it decides at once)",
+    )
+    tie_rule = serializers.ChoiceField(choices=TieRule.choices, required=False)
+    show_report_on_first_read = serializers.BooleanField(required=False)
+    show_nlp_evidence = serializers.BooleanField(required=False)
+    show_model_overlays = serializers.BooleanField(required=False)
+    show_similar_cases_on_first_read = serializers.BooleanField(required=False)
+    pediatric_age_years = serializers.FloatField(
+        required=False, min_value=0, max_value=PEDIATRIC_MAX_YEARS, help_text="QC flags patients younger"
+    )
+    acquisition_weights = serializers.JSONField(
+        required=False,
+        help_text='{} (random baseline), {"entropy": 1, "rarity": 0.5, ...}, or a config with a "name"',
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        given = self.initial_data.keys() if hasattr(self.initial_data, "keys") else ()
+        if unknown := sorted(set(given) - set(POLICY_FIELDS)):
+            raise serializers.ValidationError({k: ["Not a reading-policy field."] for k in unknown})
+        return attrs
 
 
 class StudySerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from annotations.api import serializers as s
 from annotations.models import Job, Label, Study
 from annotations.models.choices import Role
 from annotations.selectors.access import access_dataset, access_datasets, access_image, access_images
+from annotations.services.datasets import dataset_policy_update
 from annotations.services.nlp_labels import nlp_job_start
 from annotations.services.rendering import image_render, image_thumbnail
 from annotations.services.uploads import import_upload
@@ -22,6 +23,7 @@ from annotations.services.uploads import import_upload
 
 class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.DatasetSerializer
+    lookup_value_regex = r"[0-9]+"  # a non-numeric id is no such endpoint (404), not a failed lookup
 
     def get_queryset(self):
         return (
@@ -31,6 +33,20 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
             .annotate(image_count=Count("images"))
             .order_by("id")
         )
+
+    @extend_schema(request=s.DatasetPolicySerializer, responses={200: s.DatasetSerializer})
+    @action(detail=True, methods=["patch"], url_path="policy")
+    def policy(self, request: Request, pk=None) -> Response:
+        """Change the dataset's reading policy (admins). Send only the fields to change; all or nothing.
+
+        A new readers_per_item also applies to queued items still taking first reads, never below
+        the reads they already have (see annotations.services.datasets).
+        """
+        dataset = access_dataset(request.user, pk, roles=(Role.ADMIN,))
+        body = s.DatasetPolicySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        dataset_policy_update(dataset=dataset, changes=body.validated_data, actor=request.user)
+        return Response(s.DatasetSerializer(self.get_queryset().get(pk=dataset.pk)).data)
 
     @extend_schema(
         request={"multipart/form-data": s.ImportUploadSerializer}, responses={202: s.JobSerializer}

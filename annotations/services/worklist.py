@@ -8,6 +8,12 @@ the item row is taken with SELECT ... FOR UPDATE SKIP LOCKED, so concurrent read
 one another and never over-assign (the database also refuses reads_open > readers_needed). On
 SQLite writers are serialised (BEGIN IMMEDIATE), which gives the same guarantee. Expired leases are
 reclaimed lazily by every call.
+
+`worklist_readers_resize` applies a changed readers-per-item to the queue: items still taking first
+reads get the new value, never below the first reads already submitted or claimed (a reader at work
+keeps their slot); an item that then has all its reads in closes its first-read phase there and
+then, as if its last read had just been submitted. Held items (QC) always keep room for one more
+read, so a flagged image is never finalised. Items in adjudication or final are left alone.
 """
 
 import hashlib
@@ -18,7 +24,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, PositiveSmallIntegerField, Q, Subquery, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from annotations.models import AdjudicationCase, Dataset, Image, Label, QCFlag, RankingScore, Read, WorkItem
@@ -30,8 +37,10 @@ from annotations.selectors.worklist import (
     decision_task_for,
     next_read_candidate,
 )
+from annotations.services.adjudication import close_first_reads, lock_item
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.read_values import schema_questions
 from annotations.services.reading import release_claim
 
 RANDOM = "random"
@@ -176,6 +185,53 @@ def worklist_reprioritise(*, dataset: Dataset, strategy: str, model_version=None
         },
     )
     return n
+
+
+@dataclass(frozen=True)
+class ResizeResult:
+    resized: int  # open items whose readers_needed changed
+    closed: int  # items whose first-read phase closed because all their reads were in
+
+
+def _at_least(readers: int, floor):
+    return Greatest(Value(readers), floor, output_field=PositiveSmallIntegerField())
+
+
+@transaction.atomic
+def worklist_readers_resize(*, dataset: Dataset, readers: int, actor=None) -> ResizeResult:
+    """Give the dataset's open items `readers` as their readers_needed (see the module docstring)."""
+    if readers < 1:
+        raise InvalidInputError("readers must be at least 1")
+    open_items = WorkItem.objects.filter(dataset=dataset)
+    resized = 0
+    for state, floor in ((WorkState.READING, F("reads_open")), (WorkState.QC_HOLD, F("reads_open") + 1)):
+        target = _at_least(readers, floor)
+        resized += open_items.filter(state=state).exclude(readers_needed=target).update(readers_needed=target)
+    # Items now at their count with no claim outstanding: no submission is left to close them.
+    claimed = Read.objects.filter(image_id=OuterRef("image_id"), round=0, status=ReadStatus.CLAIMED)
+    due = (
+        open_items.filter(state=WorkState.READING, reads_open=F("readers_needed"))
+        .filter(~Exists(claimed))
+        .order_by("id")
+        .values_list("image_id", flat=True)
+    )
+    q = schema_questions(dataset.schema)
+    closed = 0
+    for image_id in list(due):
+        item = lock_item(image_id)
+        submitted = Read.objects.filter(image_id=image_id, round=0, status=ReadStatus.SUBMITTED).count()
+        if item.state == WorkState.READING and submitted >= item.readers_needed:
+            close_first_reads(item=item, q=q, actor=actor)
+            closed += 1
+    result = ResizeResult(resized=resized, closed=closed)
+    audit_record(
+        actor=actor,
+        action="worklist.readers_resize",
+        obj=dataset,
+        dataset=dataset,
+        after={"readers_per_item": readers, **result.__dict__},
+    )
+    return result
 
 
 def leases_reclaim(*, dataset: Dataset | None = None, limit: int = 200) -> int:
