@@ -5,8 +5,9 @@
 #   scripts/frontend.sh build       npm ci (when package-lock.json changed), the API client generated
 #                                   from the OpenAPI schema (manage.py spectacular + openapi-typescript),
 #                                   type check, vite build into frontend/dist/ (served by Django)
-#   scripts/frontend.sh test-setup  build, plus Debian's chromium for the browser tests (never a
-#                                   browser download; playwright-core drives /usr/bin/chromium)
+#   scripts/frontend.sh test-setup  build, plus Debian's chromium and firefox-esr for the browser
+#                                   tests (never a browser download; playwright-core drives
+#                                   /usr/bin/chromium, and /usr/bin/firefox-esr over WebDriver BiDi)
 #   scripts/frontend.sh unit        the Vitest unit tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,16 +69,22 @@ build() {
   fi
 }
 
-chromium() {
-  if command -v chromium >/dev/null; then return; fi
+debian_browser() {
+  # debian_browser COMMAND PACKAGE: apt-get installs PACKAGE unless COMMAND is on the PATH (type -P:
+  # a file on the PATH; `command -v chromium` would find the shell function below and never install).
+  local cmd=$1 pkg=$2
+  if type -P "$cmd" >/dev/null; then return; fi
   if [ "$(id -u)" != 0 ]; then
-    echo "frontend: Debian's chromium is not installed and this is not root; browser tests will skip" >&2
+    echo "frontend: Debian's $pkg is not installed and this is not root; its browser tests will skip" >&2
     return
   fi
-  say "installing Debian's chromium for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium) \
-    >"$CACHE/apt.log" 2>&1 || { cat "$CACHE/apt.log" >&2; exit 1; }
+  say "installing Debian's $pkg for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg") \
+    >"$CACHE/apt-$pkg.log" 2>&1 || { cat "$CACHE/apt-$pkg.log" >&2; exit 1; }
 }
+
+chromium() { debian_browser chromium chromium; }
+firefox() { debian_browser firefox-esr firefox-esr; }
 
 unit() {
   deps
@@ -90,7 +97,7 @@ unit() {
   flock 9
   case "${1:-build}" in
     build) build ;;
-    test-setup) build; chromium ;;
+    test-setup) build; chromium; firefox ;;
     unit) shift; unit "$@" ;;
     *) echo "usage: scripts/frontend.sh build|test-setup|unit" >&2; exit 2 ;;
   esac

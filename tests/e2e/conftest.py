@@ -1,8 +1,10 @@
-"""Browser tests: a live server on the test database, Debian's chromium driven by playwright-core.
+"""Browser tests: a live server on the test database, Debian's chromium (and, for the tests marked
+with BOTH_BROWSERS, Debian's firefox-esr over WebDriver BiDi) driven by playwright-core.
 
 Each scenario is a Node script in js/ that prints one JSON line; screenshots go to
-test-artifacts/screenshots/ and are kept. Without chromium, a built frontend or node the tests skip,
-except in CI (CI=true), where that is a failure: `scripts/test.sh` installs all three.
+test-artifacts/screenshots/ and are kept (a Firefox run's carry a "-firefox" suffix). Without the
+browser a test asks for, a built frontend or node the tests skip, except in CI (CI=true), where that
+is a failure: `scripts/test.sh` installs them all.
 """
 
 import json
@@ -21,14 +23,30 @@ FRONTEND = ROOT / "frontend"
 JS = Path(__file__).parent / "js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PASSWORD = "pw-arbiter-1"
+BROWSERS = ("chromium", "firefox")
+
+# Runs a test once in each browser (its `browser` fixture then drives that one).
+BOTH_BROWSERS = pytest.mark.parametrize("browser_name", BROWSERS)
 
 
-def _missing() -> list[str]:
+def _executable(name: str) -> str | None:
+    """The Debian browser binary for `name` ('chromium' or 'firefox'), or None when not installed."""
+    candidates = {"chromium": ("chromium",), "firefox": ("firefox-esr", "firefox")}[name]
+    for command in candidates:
+        if found := shutil.which(command):
+            return found
+        if (usr_bin := Path("/usr/bin") / command).exists():
+            return str(usr_bin)
+    return None
+
+
+def _missing(browser_name: str = "chromium") -> list[str]:
     missing = []
     if not shutil.which("node"):
         missing.append("node")
-    if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
-        missing.append("Debian's chromium (scripts/frontend.sh test-setup installs it)")
+    if not _executable(browser_name):
+        package = {"chromium": "chromium", "firefox": "firefox-esr"}[browser_name]
+        missing.append(f"Debian's {package} (scripts/frontend.sh test-setup installs it)")
     if not (FRONTEND / "node_modules" / "playwright-core").is_dir():
         missing.append("playwright-core (scripts/frontend.sh build)")
     if not (FRONTEND / "dist" / "index.html").is_file():
@@ -37,8 +55,14 @@ def _missing() -> list[str]:
 
 
 @pytest.fixture
-def browser_ready() -> None:
-    missing = _missing()
+def browser_name() -> str:
+    """The browser a test runs in; BOTH_BROWSERS parametrizes it over chromium and firefox."""
+    return "chromium"
+
+
+@pytest.fixture
+def browser_ready(browser_name: str) -> None:
+    missing = _missing(browser_name)
     if missing:
         message = "browser tests need " + ", ".join(missing)
         if in_ci():
@@ -49,14 +73,23 @@ def browser_ready() -> None:
 @dataclass
 class Browser:
     base: str
+    name: str = "chromium"
 
-    def run(self, script: str, timeout: float = 90, **config) -> dict:
-        """Runs js/<script>.mjs with `config` and returns its JSON result (fails with its output)."""
+    def run(self, script: str, timeout: float = 90, browser: str | None = None, **config) -> dict:
+        """Runs js/<script>.mjs with `config` in this browser (or `browser`: 'chromium' or 'firefox')
+        and returns its JSON result (fails with its output)."""
+        name = browser or self.name
+        if name not in BROWSERS:
+            raise ValueError(f"unknown browser {name!r}; one of {BROWSERS}")
+        if name != self.name and (missing := _missing(name)):
+            (pytest.fail if in_ci() else pytest.skip)("browser tests need " + ", ".join(missing))
         payload = {
             "base": self.base,
             "frontend": str(FRONTEND),
             "screenshots": str(SCREENSHOTS),
-            "chromium": shutil.which("chromium") or "/usr/bin/chromium",
+            "browser": name,
+            "chromium": _executable("chromium") or "/usr/bin/chromium",
+            "firefox": _executable("firefox") or "/usr/bin/firefox-esr",
             "password": PASSWORD,
             **config,
         }
@@ -79,9 +112,9 @@ class Browser:
 
 
 @pytest.fixture
-def browser(browser_ready, live_server, transactional_db, settings) -> Browser:
+def browser(browser_ready, browser_name, live_server, transactional_db, settings) -> Browser:
     settings.STATICFILES_DIRS = [FRONTEND / "dist"]
     settings.DEBUG = False
     # A fast hasher: these tests sign in several users through the real login page.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return Browser(base=live_server.url)
+    return Browser(base=live_server.url, name=browser_name)

@@ -8,6 +8,7 @@ import pytest
 from annotations.models import Label, LabelProvenance
 from annotations.models.choices import Role
 from annotations.services.worklist import worklist_enqueue
+from tests.e2e.conftest import BOTH_BROWSERS
 from tests.e2e.data import HOSTILE, add_report_and_nlp, cxr_dataset, import_images, user_with_role
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +25,7 @@ def eager_celery():
     app.conf.task_always_eager = before
 
 
+@BOTH_BROWSERS
 def test_three_readers_disagree_adjudicate_and_admin_exports(browser, make_user, tmp_path, eager_celery):
     dataset = cxr_dataset(readers_per_item=3, max_adjudication_rounds=3)
     images = import_images(dataset, tmp_path / "dicoms", n=3, size=256)
@@ -72,4 +74,5 @@ def test_three_readers_disagree_adjudicate_and_admin_exports(browser, make_user,
     timings = r["timings"]
     assert len(timings) == 6 and all(t > 0 for t in timings)
     shown = sorted(round(t, 1) for t in timings)
-    print(f"\nsubmit-to-paint ms: {shown}; median {statistics.median(timings):.1f}; phases {r['phases']}")
+    median = statistics.median(timings)
+    print(f"\n{browser.name} submit-to-paint ms: {shown}; median {median:.1f}; phases {r['phases']}")

@@ -3,11 +3,13 @@
 import pytest
 
 from annotations.models.choices import Role
+from tests.e2e.conftest import BOTH_BROWSERS
 from tests.e2e.data import cxr_dataset, user_with_role
 
 pytestmark = pytest.mark.e2e
 
 
+@BOTH_BROWSERS
 def test_admin_sees_console_and_radiologist_does_not(browser, make_user):
     dataset = cxr_dataset()
     user_with_role(make_user, dataset, "admin1", Role.ADMIN)

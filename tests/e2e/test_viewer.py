@@ -3,11 +3,13 @@
 import pytest
 
 from annotations.models.choices import Role
+from tests.e2e.conftest import BOTH_BROWSERS
 from tests.e2e.data import cxr_dataset, import_images, user_with_role
 
 pytestmark = pytest.mark.e2e
 
 
+@BOTH_BROWSERS
 def test_sign_in_then_viewer_window_presets_drag_invert_reset(browser, make_user, tmp_path):
     dataset = cxr_dataset()
     images = import_images(dataset, tmp_path / "dicoms", n=2, per_study=2)
@@ -27,5 +29,7 @@ def test_sign_in_then_viewer_window_presets_drag_invert_reset(browser, make_user
     assert "wc=2967&ww=1838" in r["dragged"]
     assert r["status"] == "image/png"
     # Rendering was debounced: far fewer requests than drag steps and key presses would make.
+    # Counted per distinct view: showing a view again (reset, or the <img> after its preload) comes
+    # from the browser's image cache, which Firefox reports as a request and Chromium does not.
     assert any("invert=1" in q for q in r["renders"])
-    assert len(r["renders"]) <= 10
+    assert len(set(r["renders"])) <= 10

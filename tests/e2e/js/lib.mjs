@@ -1,18 +1,20 @@
-// Shared helpers of the browser tests: Debian's chromium driven by playwright-core (from
-// frontend/node_modules; never a downloaded browser), sign-in through the real login page, and
-// screenshots kept under test-artifacts/screenshots/.
+// Shared helpers of the browser tests: Debian's chromium or Debian's firefox-esr driven by
+// playwright-core (from frontend/node_modules; never a downloaded browser), sign-in through the real
+// login page, and screenshots kept under test-artifacts/screenshots/ (suffixed "-firefox" there).
 import { createRequire } from 'node:module'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 
 export const config = JSON.parse(process.argv[2] ?? '{}')
 const require = createRequire(path.join(config.frontend, 'package.json'))
-const { chromium } = require('playwright-core')
+const { chromium, firefox } = require('playwright-core')
 
 export const base = config.base
+export const browserName = config.browser ?? 'chromium'
+if (!['chromium', 'firefox'].includes(browserName)) throw new Error(`unknown browser ${browserName}`)
 
-export async function launch() {
-  const browser = await chromium.launch({
+async function launchChromium() {
+  return chromium.launch({
     executablePath: config.chromium ?? '/usr/bin/chromium',
     headless: true,
     args: [
@@ -27,6 +29,55 @@ export async function launch() {
     ],
     // playwright-core starts chromium with a fresh, empty --user-data-dir of its own for launch().
   })
+}
+
+// BiDi commands playwright-core sends that a Firefox ESR may not know yet: playwright-core 1.65 sends
+// emulation.setMediaFeaturesOverride for every new context (only to set prefers-color-scheme, which
+// no scenario here uses) and Debian's firefox-esr 153 answers "unknown command". That answer, to
+// these commands only, is taken as success; a Firefox that knows them answers them itself, and any
+// other unknown command still fails.
+const OPTIONAL_BIDI_COMMANDS = new Set(['emulation.setMediaFeaturesOverride'])
+
+function tolerateOptionalBidiCommands() {
+  const { server } = require('playwright-core/lib/coreBundle')
+  const proto = server?.WebSocketTransport?.prototype
+  if (typeof proto?.send !== 'function') {
+    throw new Error('playwright-core changed: no WebSocketTransport to wrap for Firefox (see lib.mjs)')
+  }
+  if (proto.__arbiterOptional) return
+  const send = proto.send
+  proto.send = function (message) {
+    if (OPTIONAL_BIDI_COMMANDS.has(message?.method)) {
+      if (!this.__arbiterOptionalIds) {
+        const ids = (this.__arbiterOptionalIds = new Set())
+        const onmessage = this.onmessage
+        this.onmessage = (m) => {
+          if (m?.id !== undefined && ids.delete(m.id) && m.type === 'error' && m.error === 'unknown command') {
+            m = { type: 'success', id: m.id, result: {} }
+          }
+          onmessage?.(m)
+        }
+      }
+      this.__arbiterOptionalIds.add(message.id)
+    }
+    return send.call(this, message)
+  }
+  proto.__arbiterOptional = true
+}
+
+async function launchFirefox() {
+  // Stock Firefox speaks WebDriver BiDi; playwright-core drives it through its "moz-firefox"
+  // channel with a fresh profile of its own (its test prefs: no updates, no network chatter).
+  tolerateOptionalBidiCommands()
+  return firefox.launch({
+    channel: 'moz-firefox',
+    executablePath: config.firefox ?? '/usr/bin/firefox-esr',
+    headless: true,
+  })
+}
+
+export async function launch() {
+  const browser = browserName === 'firefox' ? await launchFirefox() : await launchChromium()
   const close = async () => {
     await browser.close().catch(() => {})
   }
@@ -45,7 +96,8 @@ export async function newPage(browser) {
     allErrors.push(String(e?.stack ?? e))
   })
   page.on('console', (m) => {
-    // A 4xx answer is the API speaking (the UI shows its message); Chromium logs it as an error.
+    // A 4xx answer is the API speaking (the UI shows its message); Chromium logs it as an error,
+    // Firefox logs nothing for it (and both report a 5xx, caught below as a response too).
     if (m.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) {
       errors.push(m.text())
       allErrors.push(m.text())
@@ -71,7 +123,8 @@ export async function signIn(page, username, password, next = '/') {
 
 export async function shot(page, name) {
   mkdirSync(config.screenshots, { recursive: true })
-  const file = path.join(config.screenshots, `${name}.png`)
+  const suffix = browserName === 'chromium' ? '' : `-${browserName}`
+  const file = path.join(config.screenshots, `${name}${suffix}.png`)
   await page.screenshot({ path: file })
   return file
 }
