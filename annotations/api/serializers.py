@@ -62,7 +62,10 @@ class DatasetPolicySerializer(serializers.Serializer):
     show_model_overlays = serializers.BooleanField(required=False)
     show_similar_cases_on_first_read = serializers.BooleanField(required=False)
     pediatric_age_years = serializers.FloatField(
-        required=False, min_value=0, max_value=PEDIATRIC_MAX_YEARS, help_text="QC flags patients younger"
+        required=False,
+        min_value=0,
+        max_value=PEDIATRIC_MAX_YEARS,
+        help_text="QC flags patients younger than this (years)",
     )
     acquisition_weights = serializers.JSONField(
         required=False,

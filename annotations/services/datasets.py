@@ -100,13 +100,20 @@ def _is_int(v: object) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+def _finite(v: int | float) -> bool:
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
 def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return isinstance(v, int | float) and not isinstance(v, bool) and _finite(v)
 
 
 def _all_finite(v: object) -> bool:
-    if isinstance(v, float):
-        return math.isfinite(v)
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return _finite(v)
     if isinstance(v, Mapping):
         return all(_all_finite(x) for x in v.values())
     if isinstance(v, list | tuple):

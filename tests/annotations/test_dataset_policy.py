@@ -160,6 +160,9 @@ def test_staff_may_edit_any_dataset(make_team, make_user):
         ({"acquisition_weights": {"entropy": 0, "rarity": 0}}, "acquisition_weights"),
         ({"acquisition_weights": {"entropy": 1, "diversity_weight": -1}}, "acquisition_weights"),
         ({"acquisition_weights": {"name": "nope"}}, "acquisition_weights"),
+        ({"acquisition_weights": {"entropy": 10**400}}, "acquisition_weights"),
+        ({"acquisition_weights": {"name": "rarity", "alpha": 10**400}}, "acquisition_weights"),
+        ({"pediatric_age_years": 10**400}, "pediatric_age_years"),
         ({"acquisition_weights": {"name": "entropy", "colour": "red"}}, "acquisition_weights"),
         # One bad field spoils the whole request: the good one is not stored either.
         ({"show_nlp_evidence": False, "readers_per_item": 0}, "readers_per_item"),

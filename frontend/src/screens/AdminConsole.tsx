@@ -1,15 +1,16 @@
 /**
- * The admin console: datasets and their reading policy, import and NLP jobs with progress, uploads,
+ * The admin console: datasets and their reading policy (an editable form), import and NLP jobs with progress, uploads,
  * and (as their APIs land) training runs, the model registry, agreement and label-set snapshots.
  * Only admins reach it: the nav hides it from others and the server refuses their requests anyway.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { api, request, unwrap, type Schemas } from '../api/client'
 import type { Dataset, Job } from '../api/types'
-import { Link, navigate } from '../app/router'
+import { Link } from '../app/router'
 import { isAdminAnywhere, isAdminOn, useMe } from '../app/session'
 import { useAsync, useInterval } from '../app/useAsync'
 import { OptionalSections } from './console/OptionalSections'
+import { PolicyPanel } from './console/PolicyPanel'
 
 export function AdminConsole({ dataset, section }: { dataset: number | null; section: string | null }) {
   const me = useMe()
@@ -42,7 +43,7 @@ export function AdminConsole({ dataset, section }: { dataset: number | null; sec
       </nav>
       {current ? (
         <div className="console-main">
-          <PolicyPanel dataset={current} />
+          <PolicyPanel key={current.id} dataset={current} onSaved={datasets.reload} />
           <JobsPanel dataset={current} tick={jobsTick} onSettled={datasets.reload} />
           <UploadPanel
             dataset={current}
@@ -57,40 +58,6 @@ export function AdminConsole({ dataset, section }: { dataset: number | null; sec
         datasets.data && <p>You administer no dataset.</p>
       )}
     </div>
-  )
-}
-
-function PolicyPanel({ dataset: d }: { dataset: Dataset }) {
-  const rows: Array<[string, string]> = [
-    ['Schema', `${d.schema} (${d.schema_kind}, ${d.findings.length} findings)`],
-    ['Readers per item', String(d.readers_per_item)],
-    ['Adjudication rounds (limit)', String(d.max_adjudication_rounds)],
-    ['After the limit', d.tie_rule === 'adjudicator' ? 'an adjudicator decides' : 'majority vote'],
-    ['Report on the first read', d.show_report_on_first_read ? 'shown' : 'hidden'],
-    ['NLP evidence', d.show_nlp_evidence ? 'highlighted' : 'hidden'],
-    ['Model overlays', d.show_model_overlays ? 'offered' : 'hidden'],
-    ['Pediatric below (years)', String(d.pediatric_age_years)],
-  ]
-  return (
-    <section className="panel" aria-labelledby="policy-h">
-      <h2 id="policy-h">
-        {d.name} <span className="muted">· {d.image_count} images</span>
-      </h2>
-      <h3>Reading policy</h3>
-      <dl className="facts two">
-        {rows.map(([k, v]) => (
-          <div key={k}>
-            <dt>{k}</dt>
-            <dd>{v}</dd>
-          </div>
-        ))}
-      </dl>
-      <p className="actions">
-        <button type="button" className="button" onClick={() => navigate(`/qc/${d.id}`)}>
-          Open the QC grid
-        </button>
-      </p>
-    </section>
   )
 }
 
