@@ -12,11 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.api import serializers as s
-from annotations.models import Dataset, Job, Label, Study
+from annotations.models import Job, Label, Study
 from annotations.models.choices import Role
 from annotations.selectors.access import access_dataset, access_datasets, access_image, access_images
 from annotations.services.datasets import dataset_policy_update
-from annotations.services.errors import NotFoundError
 from annotations.services.nlp_labels import nlp_job_start
 from annotations.services.rendering import image_render, image_thumbnail
 from annotations.services.uploads import import_upload
@@ -34,12 +33,6 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("id")
         )
 
-    def _dataset(self, pk, *, roles: tuple[str, ...] = ()) -> Dataset:
-        """The URL's dataset through the access selector; an id that is no number is not found either."""
-        if not (str(pk).isascii() and str(pk).isdigit()):
-            raise NotFoundError("No such dataset.")
-        return access_dataset(self.request.user, pk, roles=roles)
-
     @extend_schema(request=s.DatasetPolicySerializer, responses={200: s.DatasetSerializer})
     @action(detail=True, methods=["patch"], url_path="policy")
     def policy(self, request: Request, pk=None) -> Response:
@@ -48,7 +41,7 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
         A new readers_per_item also applies to queued items still taking first reads, never below
         the reads they already have (see annotations.services.datasets).
         """
-        dataset = self._dataset(pk, roles=(Role.ADMIN,))
+        dataset = access_dataset(request.user, pk, roles=(Role.ADMIN,))
         body = s.DatasetPolicySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         dataset_policy_update(dataset=dataset, changes=body.validated_data, actor=request.user)
@@ -63,7 +56,7 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
 
         The import runs on a worker; poll the returned job for progress and the per-file errors.
         """
-        dataset = self._dataset(pk, roles=(Role.ADMIN,))
+        dataset = access_dataset(request.user, pk, roles=(Role.ADMIN,))
         body = s.ImportUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         job = import_upload(
@@ -78,7 +71,7 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="nlp")
     def nlp(self, request: Request, pk=None) -> Response:
         """Mine labels from the dataset's stored reports on a worker (idempotent per pipeline version)."""
-        dataset = self._dataset(pk, roles=(Role.ADMIN,))
+        dataset = access_dataset(request.user, pk, roles=(Role.ADMIN,))
         job = nlp_job_start(dataset=dataset, user=request.user)
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 

@@ -23,9 +23,17 @@ def roles_on(user, dataset: Dataset) -> set[str]:
     return set(dataset.memberships.filter(user=user).values_list("role", flat=True))
 
 
+def _pk(value, what: str) -> int:
+    """A URL's id as a primary key; an id that is no number names nothing (404, not a failed lookup)."""
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise NotFoundError(f"No such {what}.")
+    return int(text)
+
+
 def access_dataset(user, dataset_id, *, roles: tuple[str, ...] = ()) -> Dataset:
     """The dataset if the user may see it (and holds one of `roles`, when given)."""
-    dataset = access_datasets(user).select_related("schema").filter(pk=dataset_id).first()
+    dataset = access_datasets(user).select_related("schema").filter(pk=_pk(dataset_id, "dataset")).first()
     if dataset is None:
         raise NotFoundError("No such dataset.")
     if roles and not (roles_on(user, dataset) & set(roles)):
@@ -38,7 +46,7 @@ def access_images(user) -> QuerySet[Image]:
 
 
 def access_image(user, image_id) -> Image:
-    image = access_images(user).select_related("dataset", "study").filter(pk=image_id).first()
+    image = access_images(user).select_related("dataset", "study").filter(pk=_pk(image_id, "image")).first()
     if image is None:
         raise NotFoundError("No such image.")
     return image
