@@ -6,13 +6,10 @@ Never touches the machine's shared Redis. Tasks are published to the private Red
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,9 +17,8 @@ import redis
 
 from config.celery import app as celery_app
 from tests.support.ports import free_port
-from tests.support.worker import database_url
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.worker import WorkerProcess
+from tests.support.worker import start_worker as start_test_worker
 
 
 @dataclass
@@ -87,77 +83,34 @@ def start_redis(workdir: Path) -> RedisServer:
     return RedisServer(port=free_port(), workdir=workdir).start()
 
 
-@dataclass
-class Worker:
-    proc: subprocess.Popen
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def kill(self) -> None:
-        """SIGKILL the worker's whole process group: no chance to ack, requeue or clean up."""
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+Worker = WorkerProcess
 
 
-def start_worker(broker: str, *, media_root: Path, workdir: Path, visibility_timeout: int = 3) -> Worker:
-    """A solo-pool worker (the task runs in the process we may kill) on `broker`."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
-        "ARBITER_VAR_DIR": str(workdir),
-        "MEDIA_ROOT": str(media_root),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    log_path = workdir / f"worker-{uuid.uuid4().hex[:6]}.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "default",
-            "-P",
-            "solo",
-            "-n",
-            f"fault-{uuid.uuid4().hex[:8]}@%h",
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "INFO",
-        ],
-        env=env,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-        start_new_session=True,
+def start_worker(
+    broker: str,
+    *,
+    media_root: Path,
+    workdir: Path,
+    visibility_timeout: int = 3,
+    queues: str = "default",
+    extra_env: dict[str, str] | None = None,
+    ready_timeout: float = 90,
+) -> Worker:
+    """A solo-pool worker (the task runs in the process we may kill) on `broker`, in its own process
+    group so that kill() takes the whole group down."""
+    return start_test_worker(
+        queues=queues,
+        concurrency=None,
+        pool="solo",
+        broker_url=broker,
+        media_root=media_root,
+        workdir=workdir,
+        visibility_timeout=visibility_timeout,
+        name="fault",
+        own_session=True,
+        extra_env=extra_env,
+        ready_timeout=ready_timeout,
     )
-    worker = Worker(proc, log_path)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"celery worker exited early:\n{worker.log()[-3000:]}")
-        if " ready." in worker.log():
-            return worker
-        time.sleep(0.2)
-    worker.kill()
-    raise RuntimeError(f"celery worker did not become ready:\n{worker.log()[-3000:]}")
 
 
 def publish(task, *args, broker: str, visibility_timeout: int = 3) -> str:

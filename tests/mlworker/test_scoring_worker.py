@@ -3,12 +3,7 @@ SIGKILLed in the middle of a dataset loses nothing. The chunk it was running is 
 (acks_late, a short visibility timeout) to a second worker, which also takes the chunks still queued;
 the rows end complete and unique and the job finishes exactly once."""
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,8 +13,7 @@ from annotations.models import Job, Prediction
 from annotations.services.scoring import scoring_start
 from config.celery import app as celery_app
 from mlworker.tasks.gpu import score_dataset
-from tests.faults.brokers import Worker, start_redis, wait_for
-from tests.support.worker import database_url
+from tests.faults.brokers import Worker, start_redis, start_worker, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -27,41 +21,25 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 VISIBILITY_TIMEOUT = 5
 
 
 def start_scoring_worker(broker: str, workdir: Path) -> Worker:
     """A solo-pool worker on both queues (the task runs in the process we kill), sharing this test's
     database, media, model directory and preprocessing cache as workers on shared storage do."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "ARBITER_VAR_DIR": str(workdir),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "ARBITER_MODEL_DIR": str(settings.ARBITER_MODEL_DIR),
-        "ARBITER_PREPROCESS_CACHE_DIR": str(settings.ARBITER_PREPROCESS_CACHE_DIR),
-        "OMP_NUM_THREADS": "1",
-    }
-    log_path = workdir / f"worker-{uuid.uuid4().hex[:6]}.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,gpu", "-P", "solo",
-         "-n", f"score-{uuid.uuid4().hex[:8]}@%h", "--without-mingle", "--without-gossip", "-l", "INFO"],
-        env=env,
-        stdout=log_path.open("w"),
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-        start_new_session=True,
-    )  # fmt: skip
-    worker = Worker(proc, log_path)
-    wait_for(lambda: " ready." in worker.log() or proc.poll() is not None, timeout=120, what="worker start")
-    if proc.poll() is not None:
-        raise RuntimeError(f"celery worker exited early:\n{worker.log()[-3000:]}")
-    return worker
+    return start_worker(
+        broker,
+        media_root=settings.MEDIA_ROOT,
+        workdir=workdir,
+        visibility_timeout=VISIBILITY_TIMEOUT,
+        queues="default,gpu",
+        extra_env={
+            "ARBITER_MODEL_DIR": str(settings.ARBITER_MODEL_DIR),
+            "ARBITER_PREPROCESS_CACHE_DIR": str(settings.ARBITER_PREPROCESS_CACHE_DIR),
+            "OMP_NUM_THREADS": "1",
+        },
+        ready_timeout=120,
+    )
 
 
 @pytest.fixture
@@ -90,8 +68,7 @@ def test_worker_killed_mid_scoring_loses_nothing(nih, chexnet, private_redis, tm
             interval=0.02,
             what=f"scoring to start\n{first.log()[-2000:]}",
         )
-        os.killpg(first.proc.pid, signal.SIGKILL)
-        first.proc.wait(timeout=10)
+        first.kill()
     finally:
         first.stop()
     stored_when_killed = Prediction.objects.filter(model_version=chexnet).count()
