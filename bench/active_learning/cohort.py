@@ -28,6 +28,41 @@ from mlworker.ml.synthetic.reports import BLANK, UNCERTAIN, write_report
 CACHE_DIR = Path(os.environ.get("ARBITER_BENCH_CACHE", "var/bench/active_learning"))
 NLP_VALUE = {POSITIVE: 1.0, NEGATIVE: 0.0, UNCERTAIN: -1.0, BLANK: np.nan}
 
+#: Images per finding in ChestX-ray14 (Wang et al. 2017; NIH Data_Entry_2017.csv, 112,120 images):
+#: `--prevalence cxr14` draws each finding independently at this rate, as a hospital worklist sees
+#: them (about half the films normal, Hernia in 0.2 %). The cohort generator's own rates are
+#: inflated so that a small demo cohort has positives of every finding.
+CXR14_IMAGES = 112_120
+CXR14_COUNTS: dict[str, int] = {
+    "Atelectasis": 11_559,
+    "Cardiomegaly": 2_776,
+    "Effusion": 13_317,
+    "Infiltration": 19_894,
+    "Mass": 5_782,
+    "Nodule": 6_331,
+    "Pneumonia": 1_431,
+    "Pneumothorax": 5_302,
+    "Consolidation": 4_667,
+    "Edema": 2_303,
+    "Emphysema": 2_516,
+    "Fibrosis": 1_686,
+    "Pleural_Thickening": 3_385,
+    "Hernia": 227,
+}
+PREVALENCES = ("cohort", "cxr14")
+
+
+def draw_findings(rng: np.random.Generator, prevalence: str) -> frozenset[str]:
+    """One film's findings: the cohort generator's draw, or ChestX-ray14's published rates."""
+    if prevalence == "cohort":
+        return sample_findings(rng)
+    if prevalence != "cxr14":
+        raise ValueError(f"unknown prevalence {prevalence!r}; choose from {PREVALENCES}")
+    hits = rng.random(len(CXR14_FINDINGS)) < np.array(
+        [CXR14_COUNTS[f] / CXR14_IMAGES for f in CXR14_FINDINGS]
+    )
+    return frozenset(f for f, h in zip(CXR14_FINDINGS, hits, strict=True) if h)
+
 
 @dataclass(frozen=True)
 class Cohort:
@@ -38,16 +73,17 @@ class Cohort:
     x_test: np.ndarray
     truth_test: np.ndarray
     seed: int
+    key: str = ""  # what the films were rendered from (seed, sizes, rates): names cached features
 
     @property
     def n_pool(self) -> int:
         return len(self.x_pool)
 
 
-def _item(args: tuple[int, int, int, float]) -> tuple[np.ndarray, list[bool], list[float]]:
-    seed, index, size, misleading = args
+def _item(args: tuple[int, int, int, float, str]) -> tuple[np.ndarray, list[bool], list[float]]:
+    seed, index, size, misleading, prevalence = args
     rng = np.random.default_rng([seed, index])
-    found = sample_findings(rng)
+    found = draw_findings(rng, prevalence)
     image = render_cxr(rng, found, size=size)
     report = write_report(np.random.default_rng([seed, index, 1]), found, misleading_rate=misleading)
     truth = [f in found for f in CXR14_FINDINGS]
@@ -55,8 +91,10 @@ def _item(args: tuple[int, int, int, float]) -> tuple[np.ndarray, list[bool], li
     return np.rint(np.clip(image, 0, 1) * 255).astype(np.uint8), truth, nlp
 
 
-def _render(seed: int, start: int, n: int, size: int, misleading: float, workers: int) -> tuple:
-    jobs = [(seed, i, size, misleading) for i in range(start, start + n)]
+def _render(
+    seed: int, start: int, n: int, size: int, misleading: float, prevalence: str, workers: int
+) -> tuple:
+    jobs = [(seed, i, size, misleading, prevalence) for i in range(start, start + n)]
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             out = list(pool.map(_item, jobs, chunksize=32))
@@ -76,11 +114,15 @@ def make_cohort(
     findings: tuple[str, ...] = CXR14_FINDINGS,
     *,
     misleading_rate: float = 0.15,
+    prevalence: str = "cohort",
     workers: int = 1,
     cache: bool = True,
 ) -> Cohort:
     """Render (or load from the cache) one seed's pool and test set."""
-    key = json.dumps([seed, n_pool, n_test, size, misleading_rate, 1], separators=(",", ":"))
+    parts: list = [seed, n_pool, n_test, size, misleading_rate, 1]
+    if prevalence != "cohort":  # keeps the cache keys of earlier runs
+        parts.append(prevalence)
+    key = json.dumps(parts, separators=(",", ":"))
     path = CACHE_DIR / f"cohort-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
     if cache and path.is_file():
         d = np.load(path)
@@ -92,9 +134,9 @@ def make_cohort(
             d["truth_test"],
         )
     else:
-        x_pool, t_pool, nlp_pool = _render(seed, 0, n_pool, size, misleading_rate, workers)
+        x_pool, t_pool, nlp_pool = _render(seed, 0, n_pool, size, misleading_rate, prevalence, workers)
         # the test set is drawn from an index range the pool never uses
-        x_test, t_test, _ = _render(seed, 10_000_000, n_test, size, misleading_rate, workers)
+        x_test, t_test, _ = _render(seed, 10_000_000, n_test, size, misleading_rate, prevalence, workers)
         if cache:
             path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(
@@ -109,6 +151,7 @@ def make_cohort(
         x_test=x_test,
         truth_test=t_test[:, cols],
         seed=seed,
+        key=key,
     )
 
 

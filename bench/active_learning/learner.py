@@ -37,13 +37,17 @@ class Prediction:
     test_probs: np.ndarray  # [N_test, C]
 
 
-def frozen_features(cohort: Cohort, size: str, device: str, seed: int, *, cache: bool = True) -> np.ndarray:
-    """Embeddings `[N_pool + N_test, D]` from a seeded, untrained ArbiterNet (cached under var/)."""
-    key = json.dumps([cohort.seed, cohort.n_pool, len(cohort.x_test), cohort.x_pool.shape[1], size, seed, 1])
+def frozen_features(
+    cohort: Cohort, model: ArbiterNet, tag: str, device: str, *, cache: bool = True
+) -> np.ndarray:
+    """Embeddings `[N_pool + N_test, D]` of the cohort's films by a frozen `model` (cached under var/
+    by cohort and `tag`, which names the model)."""
+    key = json.dumps(
+        [cohort.seed, cohort.n_pool, len(cohort.x_test), cohort.x_pool.shape[1], cohort.key, tag]
+    )
     path = CACHE_DIR / f"features-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npy"
     if cache and path.is_file():
         return np.load(path)
-    model = build_model(chexnet_spec(size, labels=cohort.findings), seed=seed)
     scorer = Scorer(model, device=device)
     x = np.concatenate([cohort.x_pool, cohort.x_test])
     emb = scorer.score(x, batch_size=128).embeddings.astype(np.float64)
@@ -107,9 +111,11 @@ class LinearHeadLearner:
         self.rng = np.random.default_rng(seed)
 
     @classmethod
-    def features(cls, cohort: Cohort, size: str, device: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """Standardised frozen features (pool, test) for one seed's cohort."""
-        emb = frozen_features(cohort, size, device, seed=10_000 + seed)
+    def features(
+        cls, cohort: Cohort, model: ArbiterNet, tag: str, device: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Standardised frozen features (pool, test) of one seed's cohort by `model`."""
+        emb = frozen_features(cohort, model, tag, device)
         mu, sd = emb[: cohort.n_pool].mean(axis=0), emb[: cohort.n_pool].std(axis=0) + 1e-6
         z = (emb - mu) / sd
         return z[: cohort.n_pool], z[cohort.n_pool :]
@@ -118,16 +124,16 @@ class LinearHeadLearner:
         self, rows: np.ndarray, targets: np.ndarray, weights: np.ndarray, need_samples: bool, round_: int
     ) -> Prediction:
         n = len(rows)
-        heads = 1 + (self.n_samples if need_samples else 0)
-        counts = np.ones((heads, n))
-        if need_samples:
-            counts[1:] = self.rng.poisson(1.0, (self.n_samples, n))
         l2 = 0.5 / (self.c_reg * max(n, 1))  # scikit-learn's C = 0.1 scaling for a mean loss
-        wts, bias = fit_linear_heads(self.z_pool[rows], targets, weights, counts, l2)
+        z = self.z_pool[rows]
+        # the model itself is fitted alone, so it is the same whether or not samples are drawn
+        wts, bias = fit_linear_heads(z, targets, weights, np.ones((1, n)), l2)
         probs = sigmoid(self.z_pool @ wts[0] + bias[0])
         samples = None
         if need_samples:
-            samples = sigmoid(np.einsum("nd,hdc->hnc", self.z_pool, wts[1:]) + bias[1:, None, :])
+            counts = self.rng.poisson(1.0, (self.n_samples, n)).astype(np.float64)
+            s_wts, s_bias = fit_linear_heads(z, targets, weights, counts, l2)
+            samples = sigmoid(np.einsum("nd,hdc->hnc", self.z_pool, s_wts) + s_bias[:, None, :])
         return Prediction(
             probs=probs,
             samples=samples,
@@ -157,12 +163,17 @@ class FinetuneLearner:
         epochs: int = 3,
         n_samples: int = 8,
         batch_size: int = 32,
+        init: ArbiterNet | None = None,
     ) -> None:
         self.cohort = cohort
         self.spec = replace(chexnet_spec(size, labels=cohort.findings), dropout_prob=0.2)
         if cohort.x_pool.shape[1] != self.spec.input_size:
             raise ValueError(f"render the cohort at {self.spec.input_size} px for the {size} model")
         self.model: ArbiterNet = build_model(self.spec, seed=seed)
+        if init is not None:  # start from the NLP-trained model: every layer but a resized head
+            own = self.model.state_dict()
+            same = {k: v for k, v in init.state_dict().items() if k in own and own[k].shape == v.shape}
+            self.model.load_state_dict({**own, **same})
         self.device = device
         self.seed = seed
         self.epochs = epochs

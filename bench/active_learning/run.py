@@ -19,13 +19,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from bench.active_learning.cohort import make_cohort
+from bench.active_learning.cohort import PREVALENCES, make_cohort
 from bench.active_learning.learner import FinetuneLearner, LinearHeadLearner
+from bench.active_learning.pretrain import pretrained_model
 from bench.active_learning.report import format_table, summarise
-from bench.active_learning.simulate import Curve, run_strategy
+from bench.active_learning.simulate import Curve, macro_auroc, run_strategy
 from mlworker.ml.evaluation import compare_models
 from mlworker.ml.inference.device import resolve_device
-from mlworker.ml.nets.spec import size_config
+from mlworker.ml.inference.engine import Scorer
+from mlworker.ml.nets.model import ArbiterNet, build_model
+from mlworker.ml.nets.spec import chexnet_spec, size_config
 from mlworker.ml.synthetic.cxr import CXR14_FINDINGS
 from mlworker.ml.weak_labels import WeakLabelPolicy
 
@@ -63,8 +66,22 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--seeds", type=int, help="number of seeds (default 3, quick 2)")
     p.add_argument("--first-seed", type=int, default=0, help="seeds are first-seed, first-seed + 1, ...")
-    p.add_argument("--pool", type=int, help="unread pool size (default 1500, quick 600)")
-    p.add_argument("--test", type=int, help="held-out test size (default 600, quick 300)")
+    p.add_argument("--pool", type=int, help="unread pool size (default 4000, quick 2000)")
+    p.add_argument("--test", type=int, help="held-out test size (default 3000, quick 1500)")
+    p.add_argument(
+        "--prevalence",
+        choices=PREVALENCES,
+        default="cxr14",
+        help="finding rates: ChestX-ray14's published ones (default) or the cohort generator's inflated ones",
+    )
+    p.add_argument(
+        "--start",
+        choices=("pretrained", "random"),
+        default="pretrained",
+        help="the model before any read: trained on NLP labels of a separate cohort, or random weights",
+    )
+    p.add_argument("--pretrain-films", type=int, default=4000, help="films the start model is trained on")
+    p.add_argument("--pretrain-epochs", type=int, default=8, help="epochs of the start model's training")
     p.add_argument("--initial", type=int, default=20, help="labels before the first round")
     p.add_argument("--batch", type=int, default=20, help="items read per round")
     p.add_argument("--rounds", type=int, help="rounds (default 15, quick 8)")
@@ -77,18 +94,32 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--misleading-rate", type=float, default=0.15, help="share of reports that mislead")
     p.add_argument("--workers", type=int, default=min(8, os.cpu_count() or 1), help="render processes")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: fastest on small CPUs)")
-    p.add_argument("--no-cache", action="store_true", help="re-render the cohort and features")
+    p.add_argument("--no-cache", action="store_true", help="re-render the cohorts, retrain the start model")
     p.add_argument("--jobs", type=int, help="seeds run in parallel processes (default: min(cores, seeds))")
     p.add_argument("--json", type=Path, help="write curves and summaries here")
     p.add_argument("-v", "--verbose", action="store_true", help="print every round")
     a = p.parse_args(argv)
     a.seeds = a.seeds or (2 if a.quick else 3)
-    a.pool = a.pool or (600 if a.quick else 1500)
-    a.test = a.test or (300 if a.quick else 600)
+    a.pool = a.pool or (2000 if a.quick else 4000)
+    a.test = a.test or (1500 if a.quick else 3000)
     a.rounds = a.rounds or (8 if a.quick else 15)
     a.head = a.head or ("linear" if a.size == "tiny" else "finetune")
     a.jobs = a.jobs or max(1, min(os.cpu_count() or 1, a.seeds))
     return a
+
+
+def start_model(
+    a: argparse.Namespace, seed: int, device: str, retrain: bool = False
+) -> tuple[ArbiterNet, str]:
+    """The model before any read, and a tag naming it (for the features cache)."""
+    if a.start == "pretrained":
+        return pretrained_model(
+            a.size, prevalence=a.prevalence, misleading_rate=a.misleading_rate, device=device,
+            n_train=a.pretrain_films, n_val=max(2, a.pretrain_films // 4), epochs=a.pretrain_epochs,
+            workers=a.workers, retrain=retrain,
+        )  # fmt: skip
+    tag = f"random-{a.size}-{10_000 + seed}"
+    return build_model(chexnet_spec(a.size, labels=CXR14_FINDINGS), seed=10_000 + seed), tag
 
 
 def run_seed(
@@ -111,17 +142,23 @@ def run_seed(
     t0 = time.perf_counter()
     cohort = make_cohort(
         seed, a.pool, a.test, size_config(a.size).input_size, findings,
-        misleading_rate=a.misleading_rate, workers=a.workers, cache=not a.no_cache,
+        misleading_rate=a.misleading_rate, prevalence=a.prevalence, workers=a.workers, cache=not a.no_cache,
     )  # fmt: skip
     configs = strategy_configs(a.batch, seed)
+    model, tag = start_model(a, seed, device)
     if a.head == "linear":
-        z_pool, z_test = LinearHeadLearner.features(cohort, a.size, device, seed)  # computed once
+        z_pool, z_test = LinearHeadLearner.features(cohort, model, tag, device)  # computed once
     setup_s = time.perf_counter() - t0
     prevalence = cohort.truth_pool.mean(axis=0)
+    # the reference: the start model's own outputs, before any read (chance for random weights)
+    cols = [CXR14_FINDINGS.index(f) for f in findings]
+    start_probs = Scorer(model, device=device).score(cohort.x_test, batch_size=256).probs[:, cols]
+    start_auc = macro_auroc(cohort.truth_test, start_probs.astype(np.float64))
     say(
         f"seed {seed}: cohort + features {setup_s:.1f}s; pool prevalence "
         f"{prevalence.min():.2f}-{prevalence.max():.2f}; NLP agrees with truth on "
-        f"{np.mean((cohort.nlp_pool == 1) == cohort.truth_pool):.1%} of cells"
+        f"{np.mean((cohort.nlp_pool == 1) == cohort.truth_pool):.1%} of cells; "
+        f"start model (no reads) AUROC {start_auc:.3f}"
     )
     curves: dict[str, Curve] = {}
     for name in names:
@@ -129,7 +166,7 @@ def run_seed(
         if a.head == "linear":
             learner = LinearHeadLearner(z_pool, z_test, seed)
         else:
-            learner = FinetuneLearner(cohort, a.size, device, seed, epochs=a.epochs)
+            learner = FinetuneLearner(cohort, a.size, device, seed, epochs=a.epochs, init=model)
 
         def on_round(r: int, labels: int, auc: float, name: str = name) -> None:
             if a.verbose:
@@ -145,7 +182,7 @@ def run_seed(
             f"({curve.labels[-1]} labels, {curve.seconds:.1f}s, "
             f"unanimous reads {curve.unanimous_rate:.0%})"
         )
-    return curves, cohort.truth_test, setup_s, log
+    return curves, cohort.truth_test, setup_s, log, start_auc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,9 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         f"active-learning bench: {a.size} model ({px} px), head={a.head}, device={device}, pool={a.pool}, "
         f"test={a.test}, seeds={a.first_seed}..{a.first_seed + a.seeds - 1}, initial={a.initial}, "
         f"batch={a.batch}, rounds={a.rounds} (final budget {final} labels), findings={len(findings)}, "
-        f"weak labels {weak}, readers=3 (majority), misleading reports={a.misleading_rate:.0%}"
+        f"weak labels {weak}, readers=3 (majority), misleading reports={a.misleading_rate:.0%}, "
+        f"prevalence={a.prevalence}, start model={a.start}"
     )
     t_all = time.perf_counter()
+    if a.start == "pretrained":  # trained once here (or loaded), before the seeds' processes load it
+        start_model(a, 0, device, retrain=a.no_cache)
     seeds = list(range(a.first_seed, a.first_seed + a.seeds))
     if a.jobs > 1:
         ctx = multiprocessing.get_context("spawn")
@@ -182,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     curves: dict[str, list[Curve]] = {n: [r[0][n] for r in results] for n in names}
     truth_test = {s: r[1] for s, r in zip(seeds, results, strict=True)}
     setup_s = sum(r[2] for r in results)
+    start_aucs = [r[4] for r in results]
     rows = summarise(curves, budgets, a.batch)
     print()
     print(format_table(rows, budgets))
@@ -204,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(cmp.significantly_worse)} of {len(findings)} findings"
     )
     total = time.perf_counter() - t_all
+    print(
+        f"start model ({a.start}) before any read: macro AUROC "
+        f"{np.mean(start_aucs):.3f}±{np.std(start_aucs):.3f}"
+    )
     print(f"time: {total:.1f}s wall; per seed {setup_s / len(seeds):.1f}s cohort + features on average")
     if a.json:
         out = {
@@ -215,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                 for n, cs in curves.items()
             },
             "comparison": cmp.to_dict(),
+            "start_model_auroc": dict(zip(seeds, start_aucs, strict=True)),
         }
         a.json.parent.mkdir(parents=True, exist_ok=True)
         a.json.write_text(json.dumps(out, indent=1, default=str))
