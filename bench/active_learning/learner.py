@@ -1,14 +1,16 @@
 """The models retrained each round: a linear head on frozen features (CPU) or a fine-tuned net (GPU).
 
 * `LinearHeadLearner` (the CPU stand-in; full training of even the tiny DenseNet every round is too
-  slow on two shared cores): a frozen, randomly initialised (seeded) `ArbiterNet` of the chosen size
-  embeds every image once with the inference engine (`Scorer`); each round a per-finding logistic
+  slow on two shared cores): the start model (`--start pretrained`: the ArbiterNet trained on NLP
+  labels, `pretrain.py`; `--start random`: seeded random weights), frozen, embeds every image once
+  with the inference engine (`Scorer`); each round a per-finding logistic
   regression (L2, fitted by L-BFGS in torch, all findings at once) is trained on the adjudicated
   labels. Its "MC samples" for BALD / variance are heads refitted on Poisson-bootstrap weights of
   the labelled rows (a bootstrap ensemble). Embeddings for diversity: the frozen features.
 * `FinetuneLearner` (`--head finetune`, for `--size full --device cuda`): the ArbiterNet itself is
-  trained with `mlworker.ml.nets.train.fit` on the labelled rows, warm-started from the previous
-  round, with dropout 0.2; BALD samples are MC-dropout passes; embeddings are the net's pooled
+  trained with `mlworker.ml.nets.train.fit` on the labelled rows, starting from the start model's
+  weights (its output layer resized to the findings) and warm-started from the previous round,
+  with dropout 0.2; BALD samples are MC-dropout passes; embeddings are the net's pooled
   features. There is no separate validation split (labels are the scarce resource being measured):
   every epoch runs, and the best epoch on the training labels is kept.
 """
