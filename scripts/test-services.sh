@@ -28,7 +28,8 @@ if [ ! -e "$policy" ]; then
   $SUDO chmod +x "$policy"
   created_policy=1
 fi
-cleanup() { [ "$created_policy" = 1 ] && $SUDO rm -f "$policy"; }
+# (an `if`, not `&&`: a false test as the EXIT trap's last command would become the script's status)
+cleanup() { if [ "$created_policy" = 1 ]; then $SUDO rm -f "$policy"; fi; }
 trap cleanup EXIT
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends orthanc orthanc-dicomweb >/dev/null
