@@ -118,6 +118,12 @@ def worklist_enqueue(
     its reproducible scores (from `seed`) first; any other strategy must have stored scores."""
     if limit is not None and limit < 1:
         raise InvalidInputError("limit must be at least 1")
+    # The dataset row is locked as a policy change locks it: an enqueue waits for a change of
+    # readers-per-item to commit (and then queues with the new value), and a change waits for the
+    # enqueue (and then resizes the items it queued), so no item is queued with a stale count.
+    readers = (
+        Dataset.objects.select_for_update().values_list("readers_per_item", flat=True).get(pk=dataset.pk)
+    )
     given, candidates = _candidates(dataset, image_ids)
     skipped = given.count() - candidates.count()
     if strategy == RANDOM and model_version is None:
@@ -142,7 +148,7 @@ def worklist_enqueue(
             state=WorkState.QC_HOLD if held else WorkState.READING,
             priority=score if score is not None else 0.0,
             priority_strategy=strategy,
-            readers_needed=dataset.readers_per_item,
+            readers_needed=readers,
         )
         for pk, score, held in rows
     ]
@@ -158,7 +164,7 @@ def worklist_enqueue(
         action="worklist.enqueue",
         obj=dataset,
         dataset=dataset,
-        after={**result.__dict__, "seed": seed, "limit": limit, "readers_per_item": dataset.readers_per_item},
+        after={**result.__dict__, "seed": seed, "limit": limit, "readers_per_item": readers},
     )
     return result
 

@@ -143,3 +143,35 @@ def test_a_failing_read_ahead_reaches_the_caller_and_its_threads_end(db):
         assert got == [0, 1, 2]
     time.sleep(0.5)
     assert threading.active_count() == before
+
+
+def test_an_enqueue_waits_for_a_policy_change_and_queues_with_its_value(make_team):
+    from django.db import transaction
+
+    from annotations.services.datasets import dataset_policy_update
+    from annotations.services.worklist import worklist_enqueue
+
+    team = make_team("google4", readers=3, readers_per_item=3)
+    make_images(team.dataset, 2)
+    stale = team.dataset  # the caller's copy still says 3 readers
+    finished = threading.Event()
+    errors: list[BaseException] = []
+
+    def enqueue_now():
+        try:
+            worklist_enqueue(dataset=stale)
+        except BaseException as exc:  # reported to the test
+            errors.append(exc)
+        finally:
+            finished.set()
+            connection.close()
+
+    with transaction.atomic():
+        dataset_policy_update(dataset=team.dataset, changes={"readers_per_item": 2}, actor=team.admin)
+        thread = threading.Thread(target=enqueue_now)
+        thread.start()
+        assert not finished.wait(1.5), "the enqueue ran while the policy change held the dataset row"
+    thread.join(timeout=30)
+    assert errors == [] and finished.is_set()
+    needed = WorkItem.objects.filter(dataset=team.dataset).values_list("readers_needed", flat=True)
+    assert sorted(needed) == [2, 2]
