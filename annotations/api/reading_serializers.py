@@ -211,6 +211,13 @@ class NlpLabelSerializer(serializers.Serializer):
     source_version = serializers.CharField()
 
 
+class ReportFlagSerializer(serializers.Serializer):
+    flag = serializers.CharField(help_text="Implant: metal or a prosthesis mentioned (not a finding)")
+    value = serializers.CharField(help_text="positive | negative | uncertain | blank (not mentioned)")
+    evidence = serializers.ListField(child=serializers.DictField())
+    source_version = serializers.CharField()
+
+
 class ModelLabelSerializer(serializers.Serializer):
     finding = serializers.CharField()
     value = serializers.CharField()
@@ -226,6 +233,11 @@ class ItemContextSerializer(serializers.Serializer):
     findings = FindingBriefSerializer(many=True)
     report = ReportSerializer(allow_null=True, help_text="null when the dataset hides it on first reads")
     nlp_labels = NlpLabelSerializer(many=True)
+    report_flags = ReportFlagSerializer(
+        many=True,
+        help_text="flags the NLP pipeline read from the report (newest version); empty where NLP "
+        "evidence is hidden",
+    )
     model_labels = ModelLabelSerializer(many=True)
     my_reads = MyReadSerializer(many=True)
     current_read = ReadSummarySerializer(allow_null=True)

@@ -10,6 +10,7 @@ from annotations.models.learning import ModelVersion, Prediction, RankingScore, 
 from annotations.models.pacs import PacsSource, PacsStudySync
 from annotations.models.qc import QCFlag
 from annotations.models.reading import AdjudicationCase, Read, ReadLabel, WorkItem
+from annotations.models.report_flags import ReportFlag, ReportFlagKey
 from annotations.models.schemas import Finding, LabelSchema
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "Read",
     "ReadLabel",
     "Report",
+    "ReportFlag",
+    "ReportFlagKey",
     "Study",
     "TrainingRun",
     "WorkItem",

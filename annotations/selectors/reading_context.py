@@ -12,6 +12,7 @@ from annotations.models.choices import LabelSource, ReadStatus, Role, WorkState
 from annotations.selectors.access import roles_on
 from annotations.selectors.final_labels import current_final_labels
 from annotations.selectors.reads import ReadHistory, Visibility, item_visibility, letter, read_history
+from annotations.selectors.report_flags import latest_report_flags
 from annotations.services.read_values import schema_questions
 
 
@@ -131,6 +132,13 @@ def item_context(
                 "source_version": lb.source_version,
             }
             for lb in _latest_labels(image.pk, LabelSource.NLP)
+        ]
+        if report and dataset.show_nlp_evidence
+        else [],
+        # Flags read from the report (Implant), not findings; shown under the same policy as NLP labels.
+        "report_flags": [
+            {"flag": f.flag, "value": f.value, "evidence": f.evidence, "source_version": f.source_version}
+            for f in latest_report_flags(report.pk)
         ]
         if report and dataset.show_nlp_evidence
         else [],

@@ -12,7 +12,8 @@ so two runs' configs compare field by field:
      "threshold": 0.5, "n_boot": 1000,     # evaluation: sens/spec threshold, bootstrap resamples
      "device": "auto", "threads": null,   # worker placement; threads caps torch's CPU threads
      "transfer_mode": "finetune",         # OCT: finetune, or bottleneck (Kermany et al.)
-     "pretrained": ""}                    # a weights file on the worker (torchvision / CheXNet / Arbiter)
+     "pretrained": "",                    # a weights file on the worker (torchvision / CheXNet / Arbiter)
+     "exclude_implants": false}           # leave out images whose report mentions an implant
 
 `weak_labels` is the CheXpert uncertainty policy (U-Ignore / U-Ones / U-Zeros) for NLP labels used
 as weak labels on the training split; validation and test are adjudicated labels only. (A
@@ -20,6 +21,9 @@ single-choice run, OCT, uses the weak classes but not `weak_weight`: its softmax
 per-item weight.) `split`
 fractions apply to patients not yet assigned a split: once assigned (by the first run that sees
 them) a patient's split is stored and never changes, so the adjudicated test set stays fixed.
+`exclude_implants` leaves out, from every split, the images whose report the NLP pipeline flagged
+as mentioning an implant (ReportFlag Implant, positive), as Oakden-Rayner excluded hip prostheses;
+the run's data snapshot counts them.
 """
 
 import math
@@ -66,6 +70,7 @@ class RunConfig:
     threads: int | None = None
     transfer_mode: str = "finetune"
     pretrained: str = ""
+    exclude_implants: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         train = self.train.to_dict()
@@ -80,6 +85,7 @@ class RunConfig:
             "threads": self.threads,
             "transfer_mode": self.transfer_mode,
             "pretrained": self.pretrained,
+            "exclude_implants": self.exclude_implants,
         }
 
 
@@ -162,6 +168,9 @@ def run_config_parse(raw: dict | None) -> RunConfig:
     pretrained = raw.get("pretrained", "")
     if not isinstance(pretrained, str):
         raise RunConfigError("pretrained must be a path (text) on the worker, or empty")
+    exclude_implants = raw.get("exclude_implants", False)
+    if not isinstance(exclude_implants, bool):
+        raise RunConfigError(f"exclude_implants must be true or false, got {exclude_implants!r}")
     return RunConfig(
         size=size,
         train=train,
@@ -173,4 +182,5 @@ def run_config_parse(raw: dict | None) -> RunConfig:
         threads=_number(raw, "threads", None, int, 1, 256),
         transfer_mode=transfer,
         pretrained=pretrained,
+        exclude_implants=exclude_implants,
     )

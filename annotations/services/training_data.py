@@ -14,6 +14,9 @@ The ORM -> array bridge of a training run (the ML core takes arrays, never rows)
   weak labels (U-Ignore / U-Ones / U-Zeros, a loss weight). Weak-only rows of images with an open
   or confirmed QC flag are left out (a rotated or lateral film should not teach the model).
   Validation and test rows: adjudicated labels only, uncertain ones masked.
+* **Implants.** With `exclude_implants`, images whose report the NLP pipeline flagged as mentioning
+  an implant (newest ReportFlag Implant row stored by the snapshot time is positive) are left out of
+  every split before anything else, as Oakden-Rayner excluded hip prostheses from a cohort.
 """
 
 import hashlib
@@ -27,6 +30,7 @@ from django.db.models import Exists, OuterRef
 from annotations.models import Dataset, Image, Label, Patient, QCFlag
 from annotations.models.choices import LabelSource, QCStatus, SchemaKind, Split
 from annotations.selectors.final_labels import current_final_labels
+from annotations.selectors.report_flags import images_with_implant
 from annotations.services.errors import InvalidInputError
 from annotations.services.model_specs import model_labels
 from mlworker.ml.splits import SPLITS, SplitConfig, assign_split
@@ -162,7 +166,12 @@ def _rows_single(
 
 
 def training_data_assemble(
-    *, dataset: Dataset, policy: WeakLabelPolicy, split: dict[str, float], as_of: datetime
+    *,
+    dataset: Dataset,
+    policy: WeakLabelPolicy,
+    split: dict[str, float],
+    as_of: datetime,
+    exclude_implants: bool = False,
 ) -> TrainingData:
     """Everything a run trains and is evaluated on, as arrays (see the module docstring)."""
     labels = model_labels(dataset)
@@ -171,9 +180,14 @@ def training_data_assemble(
     patient_split = patient_splits_assign(dataset, config)
 
     flagged = QCFlag.objects.filter(image_id=OuterRef("pk"), status__in=[QCStatus.OPEN, QCStatus.CONFIRMED])
+    candidates = Image.objects.filter(dataset=dataset, created_at__lte=as_of)
+    implant_excluded = 0
+    if exclude_implants:
+        implants = images_with_implant(dataset=dataset, as_of=as_of).filter(created_at__lte=as_of)
+        implant_excluded = implants.count()
+        candidates = candidates.exclude(pk__in=implants.values("pk"))
     images = list(
-        Image.objects.filter(dataset=dataset, created_at__lte=as_of)
-        .annotate(flagged=Exists(flagged))
+        candidates.annotate(flagged=Exists(flagged))
         .order_by("pk")
         .values_list("pk", "study__patient_id", "flagged")
     )
@@ -223,6 +237,8 @@ def training_data_assemble(
         "adjudicated_labels_sha256": _digest(label_ids),
         "weak_images": _weak_rows(parts["train"]),
         "qc_flagged_images": int(qc_flagged.sum()),
+        "exclude_implants": exclude_implants,
+        "implant_excluded_images": implant_excluded,
         "test_image_ids_sha256": _digest(test_ids),
         "test_image_ids": [int(i) for i in test_ids] if len(test_ids) <= MAX_LISTED_TEST_IDS else None,
     }

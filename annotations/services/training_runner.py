@@ -108,7 +108,11 @@ def _train(run: TrainingRun, cfg: RunConfig, monitor: RunMonitor) -> Trained:
     dataset = run.dataset
     monitor.phase("loading data")
     data = training_data_assemble(
-        dataset=dataset, policy=cfg.weak_labels, split=cfg.split, as_of=timezone.now()
+        dataset=dataset,
+        policy=cfg.weak_labels,
+        split=cfg.split,
+        as_of=timezone.now(),
+        exclude_implants=cfg.exclude_implants,
     )
     spec = model_spec_for(dataset, run.kind, cfg.size)
     data, x = _load_arrays(data, spec.input_size, monitor)

@@ -1,5 +1,6 @@
 """Mining labels from a dataset's stored reports, in batches, with progress; idempotent per
-(report, pipeline version): a rerun labels only the reports that still lack this version's labels."""
+(report, pipeline version): a rerun labels only the reports that still lack this version's labels
+(or flags). The labeler also reads the report flags of `NLP_FLAGS` (Implant), stored per report."""
 
 from functools import cache
 
@@ -9,7 +10,7 @@ from annotations.models import Job, Report
 from annotations.models.choices import JobStatus
 from annotations.services.jobs import job_finish, job_progress, job_start
 from annotations.services.labels import findings_by_key
-from annotations.services.nlp_labels import nlp_labels_store, nlp_schema_of, reports_pending
+from annotations.services.nlp_labels import NLP_FLAGS, nlp_labels_store, nlp_schema_of, reports_pending
 from mlworker.ml.nlp.labeler import ReportLabeler
 
 BATCH = 256
@@ -17,8 +18,10 @@ BATCH = 256
 
 @cache
 def labeler_for(schema: str) -> ReportLabeler:
-    """One labeler per worker process and schema (building the lexicon is the expensive part)."""
-    return ReportLabeler(schema)
+    """One labeler per worker process and schema (building the lexicon is the expensive part).
+
+    It reads the flags too; they are part of its version (labels and flags share it)."""
+    return ReportLabeler(schema, flags=NLP_FLAGS)
 
 
 @shared_task(bind=True, acks_late=True)
@@ -32,6 +35,7 @@ def label_dataset_reports(self, job_id: int) -> dict:
     pending = list(reports_pending(dataset, labeler.version))
     findings = findings_by_key(dataset.schema)
     summary = {"reports": 0, "labels_created": 0, "errors": 0, "pipeline_version": labeler.version}
+    flagged = dict.fromkeys(NLP_FLAGS, 0)  # reports where each flag is positive
     errors = []
     for start in range(0, len(pending), BATCH):
         reports = list(Report.objects.filter(id__in=pending[start : start + BATCH]).order_by("id"))
@@ -41,6 +45,9 @@ def label_dataset_reports(self, job_id: int) -> dict:
                 errors.append({"file": f"report {report.pk}", "code": "nlp_error", "message": labels.error})
             summary["labels_created"] += nlp_labels_store(dataset, report, labels, findings)
             summary["reports"] += 1
+            for flag in NLP_FLAGS:
+                flagged[flag] += labels[flag].value == "positive"
         job_progress(job_id, summary["reports"], len(pending))
+    summary["flags_positive"] = flagged
     job_finish(job_id, summary={**summary, "created": summary["reports"]}, errors=errors[:1000])
     return summary

@@ -76,3 +76,37 @@ export function segments(text: string, spans: readonly EvidenceSpan[]): Segment[
   }
   return out
 }
+
+/**
+ * Report flags (the NLP pipeline's `report_flags`: Implant) are not findings: they get a chip when
+ * the report affirms (or doubts) them, and their evidence is highlighted like a finding's.
+ */
+export interface ReportFlagLike {
+  flag: string
+  value: string
+  evidence?: unknown
+}
+
+export interface FlagChip {
+  flag: string
+  value: string
+  label: string
+}
+
+/** The chip of each flag the report mentions as present ("Implant mentioned") or possible. */
+export function flagChips(flags: readonly ReportFlagLike[]): FlagChip[] {
+  const out: FlagChip[] = []
+  for (const f of flags) {
+    if (f.value === 'positive') out.push({ flag: f.flag, value: f.value, label: `${f.flag} mentioned` })
+    else if (f.value === 'uncertain') out.push({ flag: f.flag, value: f.value, label: `${f.flag} possibly mentioned` })
+  }
+  return out
+}
+
+/** Evidence spans of the flags (negated mentions too, as for findings), named by the flag. */
+export function flagSpans(flags: readonly ReportFlagLike[], textLength: number): EvidenceSpan[] {
+  return spansFromLabels(
+    flags.map((f) => ({ finding: f.flag, value: f.value, evidence: f.evidence })),
+    textLength,
+  )
+}

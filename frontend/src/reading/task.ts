@@ -6,6 +6,7 @@
 import type { Schemas } from '../api/client'
 import type { ImageInfo } from '../api/types'
 import { CHOICE, type Answer, type Answers, type FindingLike, type OtherReader } from './answers'
+import type { ReportFlagLike } from './evidence'
 
 export type TaskKind = 'read' | 'adjudication' | 'decision'
 
@@ -26,6 +27,8 @@ export interface Task {
   findings: FindingLike[]
   report: string | null
   nlp: NlpLabel[]
+  /** Flags the NLP read from the report (Implant); not findings. Empty where NLP evidence is hidden. */
+  flags: ReportFlagLike[]
   model: Record<string, number>
   /** Questions still open (adjudication, decision); null = every question (a first read). */
   open: string[] | null
@@ -91,6 +94,7 @@ export function toTask(t: Schemas['Task']): Task | null {
     findings: item.findings.map((f, i) => ({ key: f.key, name: f.name, is_derived: f.is_derived, order: i })),
     report: item.report?.text ?? null,
     nlp: item.nlp_labels,
+    flags: item.report_flags ?? [],
     model,
     open,
     others,

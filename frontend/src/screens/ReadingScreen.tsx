@@ -359,6 +359,7 @@ function TaskView({
               <ReportPanel
                 text={task.report}
                 spans={spans}
+                flags={task.flags}
                 active={q.rows[active]?.key ?? null}
                 showEvidence={dataset.show_nlp_evidence !== false}
               />
