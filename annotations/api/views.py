@@ -16,6 +16,8 @@ from annotations.models import Job, Label, Study
 from annotations.models.choices import Role
 from annotations.selectors.access import access_dataset, access_datasets, access_image, access_images
 from annotations.services.datasets import dataset_policy_update
+from annotations.services.errors import NotFoundError
+from annotations.services.jobs import job_cancel
 from annotations.services.nlp_labels import nlp_job_start
 from annotations.services.rendering import image_render, image_thumbnail
 from annotations.services.uploads import import_upload
@@ -140,3 +142,27 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
 
     def get_queryset(self):
         return Job.objects.filter(dataset__in=access_datasets(self.request.user)).order_by("-id")
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.JobSerializer,
+            400: OpenApiResponse(description="not a scoring job (only scoring jobs can be cancelled)"),
+            403: OpenApiResponse(description="not an admin of the job's dataset"),
+            404: OpenApiResponse(description="no such job (or not a member of its dataset)"),
+            409: OpenApiResponse(description="already finished, or finishing"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk=None) -> Response:
+        """Cancel a queued or running scoring job (admins of its dataset). The status is `cancelled`
+        at once; workers stop within one slice of images and the queued chunks exit without scoring.
+        Predictions already stored stay. 409 when it already finished (or is finishing)."""
+        text = str(pk)  # an id that is no (ASCII, bigint-sized) number names nothing: 404
+        job = None
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            job = self.get_queryset().filter(pk=int(text)).first()
+        if job is None:
+            raise NotFoundError("No such job.")
+        access_dataset(request.user, job.dataset_id, roles=(Role.ADMIN,))
+        return Response(s.JobSerializer(job_cancel(job=job, user=request.user)).data)

@@ -11,6 +11,15 @@ This needs no result backend (the embedded default has none), survives a worker 
 point (acks_late redelivery reruns an idempotent step) and cannot over-count a chunk delivered
 twice, unlike a chord counter.
 
+Cancelling (`annotations.services.jobs.job_cancel`) sets the job `cancelled` with a conditional
+UPDATE. Nothing here ever moves a cancelled job on: the plan of a cancelled job is None (no fan-out),
+a chunk checks the job before it starts and between its slices of images and stops early
+(`scoring_stopped`), `scoring_chunk_done` still records what a chunk stored but never reports the
+set complete (so no finaliser: no ranking refresh, no index build), and `scoring_finish` and
+`scoring_fail` only touch a running (or queued) job. What was stored before the cancel (predictions,
+embeddings, model labels) stays: it is valid output of the model, and a later scoring job upserts
+over it.
+
 Job.summary while it runs: {"model_version", "chunks": n, "bounds": [[first id, last id], ...],
 "done_chunks": {"3": {"scored": n, "failed": n, "decoded": n, "seconds": s}}, ...}; done/total count
 images. Finished: totals (scored, failed, decoded), per-chunk detail dropped.
@@ -24,7 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations.models import Image, Job, ModelVersion
-from annotations.models.choices import JobKind, JobStatus, ModelKind, ModelStatus
+from annotations.models.choices import FINISHED_JOB_STATUSES, JobKind, JobStatus, ModelKind, ModelStatus
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
 from annotations.services.jobs import job_create
@@ -118,7 +127,7 @@ def scoring_plan(job_id: int, *, task_id: str = "") -> list[tuple[int, list[int]
     """
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
-        if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        if job.status in FINISHED_JOB_STATUSES:  # finished or cancelled: nothing to fan out
             return None
         ids = _image_ids(job)
         bounds = job.summary.get("bounds")
@@ -153,6 +162,19 @@ def scoring_chunk_finished(job_id: int, chunk: int) -> bool:
     return str(chunk) in job["summary"].get("done_chunks", {})
 
 
+def scoring_stopped(job_id: int) -> bool:
+    """Whether a chunk of this job should stop now: the job was cancelled (or is gone, or over)."""
+    status = Job.objects.filter(pk=job_id).values_list("status", flat=True).first()
+    return status != JobStatus.RUNNING
+
+
+def scoring_finishing(job: Job) -> bool:
+    """Whether every chunk of the (running) job is recorded done: the finaliser is queued or running
+    (ranking refresh, index build) and the job is about to succeed; too late to cancel."""
+    chunks = job.summary.get("chunks")
+    return chunks is not None and len(job.summary.get("done_chunks", {})) >= int(chunks)
+
+
 def scoring_all_chunks_done(job_id: int) -> bool:
     job = Job.objects.filter(pk=job_id).values("status", "summary").first()
     if job is None or job["status"] != JobStatus.RUNNING:
@@ -185,14 +207,30 @@ def _images_done(summary: dict) -> int:
     )
 
 
+def scoring_chunk_stopped(job_id: int, chunk: int, *, done: int) -> None:
+    """A chunk of a cancelled job stopped early after `done` of its images: fold them into Job.done."""
+    _last_progress.pop((job_id, chunk), None)
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id, status=JobStatus.CANCELLED).first()
+        if job is None or str(chunk) in job.summary.get("done_chunks", {}):
+            return
+        job.summary.setdefault("running_chunks", {})[str(chunk)] = done
+        job.done = _images_done(job.summary)
+        job.save(update_fields=["summary", "done"])
+
+
 def scoring_chunk_done(
     job_id: int, chunk: int, *, scored: int, failed: int, decoded: int, seconds: float, errors: list[dict]
 ) -> bool:
-    """Record chunk `chunk` as finished (idempotent); True when every chunk of the job is done."""
+    """Record chunk `chunk` as finished (idempotent); True when every chunk of the job is done.
+
+    A chunk that finishes after its job was cancelled is still recorded (Job.done then counts what
+    was stored), but never completes the set: False, so no finaliser runs for a cancelled job.
+    """
     _last_progress.pop((job_id, chunk), None)
     with transaction.atomic():
         job = Job.objects.select_for_update().get(pk=job_id)
-        if job.status != JobStatus.RUNNING:
+        if job.status not in (JobStatus.RUNNING, JobStatus.CANCELLED):
             return False
         done = job.summary.setdefault("done_chunks", {})
         done[str(chunk)] = {
@@ -208,12 +246,13 @@ def scoring_chunk_done(
             job.errors = job.errors + [e for e in errors if (e.get("file"), e.get("code")) not in known]
             job.errors = job.errors[:MAX_ERRORS]
         job.save(update_fields=["summary", "done", "errors"])
-        return len(done) >= int(job.summary.get("chunks", 0))
+        return job.status == JobStatus.RUNNING and len(done) >= int(job.summary.get("chunks", 0))
 
 
 def scoring_finish(job_id: int, *, extra: dict | None = None) -> bool:
     """Mark the job finished once (True for the caller that did): succeeded, with the images that
-    could not be scored listed in Job.errors, or failed when none could be scored."""
+    could not be scored listed in Job.errors, or failed when none could be scored. Only a running
+    job: the conditional UPDATE loses to a cancel that got there first (False, job stays cancelled)."""
     job = Job.objects.get(pk=job_id)
     if job.status != JobStatus.RUNNING:
         return False
@@ -239,8 +278,9 @@ def scoring_finish(job_id: int, *, extra: dict | None = None) -> bool:
 
 
 def scoring_fail(job_id: int, message: str) -> None:
-    """End a job that cannot run at all (no model file, no images ...)."""
-    Job.objects.filter(pk=job_id).exclude(status__in=[JobStatus.SUCCEEDED, JobStatus.FAILED]).update(
+    """End a job that cannot run at all (no model file, no images ...); a finished or cancelled job
+    is left as it is."""
+    Job.objects.filter(pk=job_id).exclude(status__in=FINISHED_JOB_STATUSES).update(
         status=JobStatus.FAILED,
         errors=[{"file": "", "code": "scoring_failed", "message": message}],
         finished_at=timezone.now(),

@@ -6,6 +6,12 @@ worker takes a share of one dataset. The fan-in is the Job row (see annotations.
 the chunk that completes the set queues `mlworker.tasks.scoring.score_finalise` on the default
 queue. Every step is idempotent (predictions are upserts, chunk completion is a set), so acks_late
 redelivery after a killed worker is harmless.
+
+Cancelling (annotations.services.jobs.job_cancel) is polled, as training's is: `score_dataset`
+does not fan out for a cancelled job, and `score_chunk` checks the job before it starts and before
+each slice of its images (`slice_size`: four inference batches, 1024 images on a GPU as the
+sub-batches of mlworker.scoring, 256 on the CPU), then stops early. Each slice's predictions and
+embeddings are stored before the next check, and what was stored stays.
 """
 
 import logging
@@ -20,13 +26,42 @@ from annotations.services.scoring import (
     scoring_chunk_done,
     scoring_chunk_finished,
     scoring_chunk_progress,
+    scoring_chunk_stopped,
     scoring_fail,
     scoring_plan,
+    scoring_stopped,
 )
 from mlworker.ml.nets.errors import ModelError
-from mlworker.scoring import ScoredImages, score_images
+from mlworker.scoring import ScoredImages, default_batch_size, score_images, scorer_for
 
 log = logging.getLogger(__name__)
+
+SLICE_BATCHES = 4
+SLICE_IMAGES: int | None = None  # a fixed slice size instead (finer cancel checks, smaller sub-batches)
+
+
+def slice_size(model_version: ModelVersion) -> int:
+    """Images scored between two cancel checks: four inference batches of this worker's device."""
+    return SLICE_IMAGES or SLICE_BATCHES * default_batch_size(scorer_for(model_version))
+
+
+def _score_until_cancelled(
+    model_version: ModelVersion, image_ids: list[int], job_id: int, chunk: int, *, size: int
+) -> tuple[ScoredImages, bool]:
+    """Score the chunk slice by slice, each slice stored before the next; (what was scored, whether
+    it stopped early because the job was cancelled)."""
+    out = ScoredImages()
+    for lo in range(0, len(image_ids), size):
+        if scoring_stopped(job_id):
+            return out, True
+        part = score_images(model_version, image_ids[lo : lo + size])
+        out.scored += part.scored
+        out.decoded += part.decoded
+        out.failed.extend(part.failed)
+        out.seconds += part.seconds
+        out.device = part.device
+        scoring_chunk_progress(job_id, chunk, out.scored + len(out.failed))
+    return out, False
 
 
 @shared_task(bind=True, acks_late=True)
@@ -37,7 +72,7 @@ def score_dataset(self, model_version_id: int, job_id: int) -> dict:
         scoring_fail(job_id, f"model version {model_version_id} no longer exists")
         return {"status": "failed"}
     chunks = scoring_plan(job_id, task_id=self.request.id or "")
-    if chunks is None:
+    if chunks is None:  # finished, or cancelled before it started: no fan-out
         return {"status": "finished"}
     if not chunks:  # nothing (left) to score
         score_finalise.delay(model_version_id, job_id)
@@ -56,15 +91,16 @@ def score_dataset(self, model_version_id: int, job_id: int) -> dict:
 def score_chunk(self, model_version_id: int, image_ids: list[int], job_id: int, chunk: int = 0) -> dict:
     from mlworker.tasks.scoring import score_finalise
 
-    if scoring_chunk_finished(job_id, chunk):
+    if scoring_chunk_finished(job_id, chunk):  # recorded done, or the job is no longer running
         if scoring_all_chunks_done(job_id):  # redelivered after recording, before queueing the finaliser
             score_finalise.delay(model_version_id, job_id)
-        return {"chunk": chunk, "status": "already done"}
+        return {"chunk": chunk, "status": "cancelled" if scoring_stopped(job_id) else "already done"}
     errors: list[dict] = []
+    cancelled = False
     try:
         model_version = ModelVersion.objects.select_related("dataset__schema").get(pk=model_version_id)
-        result = score_images(
-            model_version, image_ids, progress=lambda done: scoring_chunk_progress(job_id, chunk, done)
+        result, cancelled = _score_until_cancelled(
+            model_version, list(image_ids), job_id, chunk, size=slice_size(model_version)
         )
         errors = [
             {"file": f"image {image_id}", "code": "pixels_unavailable", "message": message}
@@ -76,6 +112,10 @@ def score_chunk(self, model_version_id: int, image_ids: list[int], job_id: int, 
         errors = [
             {"file": f"chunk {chunk}", "code": getattr(exc, "code", "model_error"), "message": str(exc)}
         ]
+    if cancelled:
+        scoring_chunk_stopped(job_id, chunk, done=result.scored + len(result.failed))
+        log.info("scoring chunk %s of job %s stopped: the job was cancelled", chunk, job_id)
+        return {"chunk": chunk, "status": "cancelled", "scored": result.scored, "failed": len(result.failed)}
     all_done = scoring_chunk_done(
         job_id,
         chunk,

@@ -1,5 +1,6 @@
 /**
- * The admin console: datasets and their reading policy (an editable form), import and NLP jobs with progress, uploads,
+ * The admin console: datasets and their reading policy (an editable form), jobs with progress (scoring jobs can be
+ * cancelled), uploads,
  * and (as their APIs land) training runs, the model registry, agreement and label-set snapshots.
  * Only admins reach it: the nav hides it from others and the server refuses their requests anyway.
  */
@@ -9,6 +10,7 @@ import type { Dataset, Job } from '../api/types'
 import { Link } from '../app/router'
 import { isAdminAnywhere, isAdminOn, useMe } from '../app/session'
 import { useAsync, useInterval } from '../app/useAsync'
+import { cancellable, summaryText } from './console/jobs'
 import { OptionalSections } from './console/OptionalSections'
 import { PolicyPanel } from './console/PolicyPanel'
 
@@ -97,7 +99,7 @@ function JobsPanel({ dataset, tick, onSettled }: { dataset: Dataset; tick: numbe
   }
   return (
     <section className="panel" aria-labelledby="jobs-h">
-      <h3 id="jobs-h">Import and NLP jobs</h3>
+      <h3 id="jobs-h">Jobs</h3>
       <p className="actions">
         <button type="button" className="button" onClick={runNlp}>
           Label the reports with NLP
@@ -115,11 +117,14 @@ function JobsPanel({ dataset, tick, onSettled }: { dataset: Dataset; tick: numbe
               <th scope="col">Status</th>
               <th scope="col">Progress</th>
               <th scope="col">Summary</th>
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
             {jobs.data.map((j) => (
-              <JobRow key={j.id} job={j} />
+              <JobRow key={j.id} job={j} onChange={jobs.reload} />
             ))}
           </tbody>
         </table>
@@ -128,17 +133,23 @@ function JobsPanel({ dataset, tick, onSettled }: { dataset: Dataset; tick: numbe
   )
 }
 
-function summaryText(job: Job): string {
-  const s = job.summary as Record<string, unknown> | null | undefined
-  const parts = s && typeof s === 'object' ? Object.entries(s).map(([k, v]) => `${k} ${String(v)}`) : []
-  const errors = Array.isArray(job.errors) ? job.errors.length : 0
-  if (errors) parts.push(`${errors} errors`)
-  return parts.join(' · ')
-}
-
-function JobRow({ job }: { job: Job }) {
+function JobRow({ job, onChange }: { job: Job; onChange: () => void }) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const cancel = async () => {
+    setBusy(true)
+    setError(null)
+    try {
+      unwrap(await api.POST('/api/v1/jobs/{id}/cancel/', { params: { path: { id: job.id } } }))
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e))
+    } finally {
+      setBusy(false)
+      onChange()
+    }
+  }
   return (
-    <tr data-testid={`job-${job.id}`}>
+    <tr data-testid={`job-${job.id}`} data-status={job.status}>
       <td>#{job.id}</td>
       <td>{job.kind}</td>
       <td className={`status-${job.status}`}>{job.status}</td>
@@ -146,6 +157,20 @@ function JobRow({ job }: { job: Job }) {
         <Progress done={job.done ?? 0} total={job.total ?? 0} label={`Progress of job ${job.id}`} />
       </td>
       <td className="muted">{summaryText(job)}</td>
+      <td>
+        {cancellable(job) && (
+          <button
+            type="button"
+            className="button"
+            onClick={cancel}
+            disabled={busy}
+            aria-label={`Cancel ${job.kind} job ${job.id}`}
+          >
+            {busy ? 'Cancelling…' : 'Cancel'}
+          </button>
+        )}
+        {error && <span role="alert">{error}</span>}
+      </td>
     </tr>
   )
 }
