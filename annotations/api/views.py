@@ -14,7 +14,13 @@ from rest_framework.response import Response
 from annotations.api import serializers as s
 from annotations.models import Job, Label, Study
 from annotations.models.choices import Role
-from annotations.selectors.access import access_dataset, access_datasets, access_image, access_images
+from annotations.selectors.access import (
+    access_dataset,
+    access_datasets,
+    access_image,
+    access_images,
+    object_id,
+)
 from annotations.services.datasets import dataset_policy_update
 from annotations.services.errors import NotFoundError
 from annotations.services.jobs import job_cancel
@@ -158,10 +164,7 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         """Cancel a queued or running scoring job (admins of its dataset). The status is `cancelled`
         at once; workers stop within one slice of images and the queued chunks exit without scoring.
         Predictions already stored stay. 409 when it already finished (or is finishing)."""
-        text = str(pk)  # an id that is no (ASCII, bigint-sized) number names nothing: 404
-        job = None
-        if text.isascii() and text.isdigit() and len(text) <= 18:
-            job = self.get_queryset().filter(pk=int(text)).first()
+        job = self.get_queryset().filter(pk=object_id(pk, "job")).first()
         if job is None:
             raise NotFoundError("No such job.")
         access_dataset(request.user, job.dataset_id, roles=(Role.ADMIN,))

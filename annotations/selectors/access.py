@@ -23,9 +23,11 @@ def roles_on(user, dataset: Dataset) -> set[str]:
     return set(dataset.memberships.filter(user=user).values_list("role", flat=True))
 
 
-def _pk(value, what: str) -> int:
-    """A URL's id as a primary key; an id that is no number names nothing (404, not a failed lookup)."""
-    text = str(value)
+def object_id(raw, what: str) -> int:
+    """A path id as a primary key; anything that is not a positive integer names nothing, so it is
+    a 404 (not a failed lookup): ASCII digits only ("²".isdigit() is true, int("²") fails) and no
+    wider than a bigint key."""
+    text = str(raw)
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFoundError(f"No such {what}.")
     return int(text)
@@ -33,7 +35,9 @@ def _pk(value, what: str) -> int:
 
 def access_dataset(user, dataset_id, *, roles: tuple[str, ...] = ()) -> Dataset:
     """The dataset if the user may see it (and holds one of `roles`, when given)."""
-    dataset = access_datasets(user).select_related("schema").filter(pk=_pk(dataset_id, "dataset")).first()
+    dataset = (
+        access_datasets(user).select_related("schema").filter(pk=object_id(dataset_id, "dataset")).first()
+    )
     if dataset is None:
         raise NotFoundError("No such dataset.")
     if roles and not (roles_on(user, dataset) & set(roles)):
@@ -46,7 +50,9 @@ def access_images(user) -> QuerySet[Image]:
 
 
 def access_image(user, image_id) -> Image:
-    image = access_images(user).select_related("dataset", "study").filter(pk=_pk(image_id, "image")).first()
+    image = (
+        access_images(user).select_related("dataset", "study").filter(pk=object_id(image_id, "image")).first()
+    )
     if image is None:
         raise NotFoundError("No such image.")
     return image
