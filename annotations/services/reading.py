@@ -142,6 +142,26 @@ def release_claim(read: Read, *, item: WorkItem, actor, reason: str) -> None:
         )
 
 
+def readers_fit_policy(item: WorkItem, *, actor) -> None:
+    """After a reader gave a slot back (released, or the lease expired): an item in first reads that
+    kept a count above its dataset's readers-per-item only because that claim was out (a policy
+    change never goes below the reads taken) comes down to the policy, never below its remaining
+    reads; if its submitted reads then suffice and no claim is out, its first-read phase closes, as on
+    a last submit. The caller holds the item lock. (Not for a QC hold, which releases claims on
+    purpose and keeps its count.)"""
+    item.refresh_from_db(fields=["state", "reads_open", "readers_needed"])
+    want = max(item.dataset.readers_per_item, item.reads_open)
+    if item.state != WorkState.READING or want >= item.readers_needed:
+        return
+    WorkItem.objects.filter(pk=item.pk).update(readers_needed=want)
+    item.readers_needed = want
+    reads = Read.objects.filter(image_id=item.image_id, round=0)
+    if not reads.filter(status=ReadStatus.CLAIMED).exists() and (
+        reads.filter(status=ReadStatus.SUBMITTED).count() >= want
+    ):
+        close_first_reads(item=item, q=schema_questions(item.dataset.schema), actor=actor)
+
+
 @transaction.atomic
 def read_release(*, reader, read_id: int) -> None:
     """Give a claimed item back to the worklist."""
@@ -149,6 +169,7 @@ def read_release(*, reader, read_id: int) -> None:
     if read.status != ReadStatus.CLAIMED:
         raise ConflictError("Only a claimed (not yet submitted) read can be released.")
     release_claim(read, item=item, actor=reader, reason="release")
+    readers_fit_policy(item, actor=reader)
 
 
 @transaction.atomic

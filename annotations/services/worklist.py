@@ -41,7 +41,7 @@ from annotations.services.adjudication import close_first_reads, lock_item
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
 from annotations.services.read_values import schema_questions
-from annotations.services.reading import release_claim
+from annotations.services.reading import readers_fit_policy, release_claim
 
 RANDOM = "random"
 CHUNK = 5000
@@ -260,6 +260,7 @@ def leases_reclaim(*, dataset: Dataset | None = None, limit: int = 200) -> int:
             ).first()
             if item is not None and read is not None:
                 release_claim(read, item=item, actor=None, reason="lease_reclaimed")
+                readers_fit_policy(item, actor=None)
                 n += 1
     return n
 

@@ -307,3 +307,38 @@ def test_held_items_keep_room_for_one_more_read_and_are_never_closed(make_team):
     assert task["item"]["image"]["id"] == read_twice.pk
     submit(team, c, task["read"]["id"], body)
     assert item(read_twice).state == "done"
+
+
+@pytest.mark.parametrize("how", ["released", "lease expired"])
+def test_a_slot_given_back_after_fewer_readers_brings_the_item_down_to_the_policy(make_team, how):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from annotations.models import Read
+    from annotations.services.worklist import leases_reclaim
+
+    team = make_team("google4", readers=3)
+    a, b, c = team.readers
+    body = {"labels": labels(team.dataset)}  # unanimous
+    [image] = make_images(team.dataset, 1)
+    enqueue(team, [image])
+    read_item(team, a, body)
+    read_item(team, b, body)
+    at_work = claim(team, c)
+    r = team.c(team.admin).patch(url(team.dataset.pk), {"readers_per_item": 2}, format="json")
+    assert r.status_code == 200, r.content
+    assert (item(image).readers_needed, item(image).state) == (3, "reading")  # c's slot kept it at 3
+
+    read_id = at_work["read"]["id"]
+    if how == "released":
+        r = team.c(c).post(f"/api/v1/reads/{read_id}/release/")
+        assert r.status_code in (200, 204), r.content
+    else:
+        Read.objects.filter(pk=read_id).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+        assert leases_reclaim(dataset=team.dataset) == 1
+
+    # Two submitted reads are what the policy now asks: the phase closed as on a last submit.
+    assert (item(image).readers_needed, item(image).state) == (2, "done")
+    assert Label.objects.filter(image=image, source="adjudicated").exists()
+    assert not Read.objects.filter(pk=read_id).exists()
