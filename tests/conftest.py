@@ -4,6 +4,7 @@ With CI=true, PostgreSQL must be the database and Redis must be reachable: their
 """
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,27 @@ def _isolated_storage(settings, tmp_path: Path) -> None:
     settings.ARBITER_PREPROCESS_CACHE_DIR = tmp_path / "preprocess-cache"
     settings.ARBITER_MODEL_DIR = tmp_path / "models"
     settings.ARBITER_EXPORT_DIR = tmp_path / "exports"
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Run Celery tasks in the calling process (imports, NLP, snapshots...) for this test."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path):
+    """A Redis server of this test's own, on a free port (never the machine's shared one)."""
+    from tests.faults.brokers import start_redis
+
+    server = start_redis(tmp_path / "redis")
+    yield server
+    server.stop()
 
 
 @pytest.fixture

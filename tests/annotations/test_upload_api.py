@@ -4,19 +4,10 @@ tests/integration)."""
 import io
 import zipfile
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotations.models import Image, Job
-from config.celery import app as celery_app
 from tests.imaging import factory
-
-
-@pytest.fixture
-def eager_celery():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def zip_of(members: dict[str, bytes]) -> bytes:

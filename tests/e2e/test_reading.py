@@ -14,17 +14,6 @@ from tests.e2e.data import HOSTILE, add_report_and_nlp, cxr_dataset, import_imag
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def eager_celery():
-    """Snapshot files are written by a Celery task; run it in the request here."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
 @BOTH_BROWSERS
 def test_three_readers_disagree_adjudicate_and_admin_exports(browser, make_user, tmp_path, eager_celery):
     dataset = cxr_dataset(readers_per_item=3, max_adjudication_rounds=3)

@@ -11,17 +11,6 @@ from tests.imaging import factory
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def eager_celery():
-    """The import runs on a Celery worker; run it in the request here."""
-    from config.celery import app
-
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
-
-
 def test_upload_form_creates_an_import_job_with_progress(browser, make_user, tmp_path, eager_celery):
     dataset = cxr_dataset()
     user_with_role(make_user, dataset, "admin1", Role.ADMIN)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
+from django.conf import settings
 
 from config.celery import app as celery_app
 from tests.support.ports import free_port
@@ -113,11 +114,32 @@ def start_worker(
     )
 
 
-def publish(task, *args, broker: str, visibility_timeout: int = 3) -> str:
-    """Send `task` to the default queue of `broker` (not the app's configured broker)."""
+def start_scoring_worker(
+    broker: str, workdir: Path, *, visibility_timeout: int = 3, ready_timeout: float = 120
+) -> Worker:
+    """A solo-pool worker on both queues (the task runs in the process a test may kill), sharing the
+    test's database, media, model directory and preprocessing cache as workers on shared storage do."""
+    return start_worker(
+        broker,
+        media_root=settings.MEDIA_ROOT,
+        workdir=workdir,
+        visibility_timeout=visibility_timeout,
+        queues="default,gpu",
+        extra_env={
+            "ARBITER_MODEL_DIR": str(settings.ARBITER_MODEL_DIR),
+            "ARBITER_PREPROCESS_CACHE_DIR": str(settings.ARBITER_PREPROCESS_CACHE_DIR),
+            "OMP_NUM_THREADS": "1",
+        },
+        ready_timeout=ready_timeout,
+    )
+
+
+def publish(task, *args, broker: str, visibility_timeout: int = 3, queue: str | None = "default") -> str:
+    """Send `task` to `broker` (not the app's configured broker): to the default queue, or with
+    `queue=None` wherever the app's task routes send it."""
     with celery_app.connection_for_write(broker) as conn:
         conn.transport_options.update({"visibility_timeout": visibility_timeout})
-        result = task.apply_async(args=args, connection=conn, queue="default")
+        result = task.apply_async(args=args, connection=conn, queue=queue)
     return result.id
 
 

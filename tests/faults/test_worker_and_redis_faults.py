@@ -18,7 +18,7 @@ from annotations.services.datasets import dataset_get_or_create
 from annotations.services.jobs import job_create
 from annotations.services.uploads import upload_dir
 from annotations.tasks import import_job
-from tests.faults.brokers import publish, start_redis, start_worker, wait_for
+from tests.faults.brokers import publish, start_worker, wait_for
 from tests.imaging import factory
 from tests.support.services import in_ci, is_postgres
 
@@ -40,13 +40,6 @@ def _upload_job(dataset, n_images: int, *, seed: int) -> Job:
     upload_dir(job.pk).mkdir(parents=True, exist_ok=True)
     (upload_dir(job.pk) / "batch.zip").write_bytes(buf.getvalue())
     return job
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = start_redis(tmp_path / "redis")
-    yield server
-    server.stop()
 
 
 def test_worker_killed_mid_import_is_redelivered_and_the_rerun_is_idempotent(private_redis, tmp_path):

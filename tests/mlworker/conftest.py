@@ -11,7 +11,6 @@ from annotations.ingest.registry import run_importer
 from annotations.models.choices import Modality, ModelKind
 from annotations.services.datasets import dataset_get_or_create, membership_grant
 from annotations.services.model_store import model_version_register
-from config.celery import app as celery_app
 from mlworker.ml.nets.checkpoint import save_checkpoint
 from mlworker.ml.nets.model import build_model
 from mlworker.ml.nets.spec import chexnet_spec, oct_spec
@@ -24,13 +23,6 @@ def _one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

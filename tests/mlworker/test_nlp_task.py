@@ -8,16 +8,8 @@ from rest_framework.test import APIClient
 from annotations.ingest.registry import run_importer
 from annotations.models import Job, Label, Report
 from annotations.services.datasets import dataset_get_or_create, membership_grant
-from config.celery import app as celery_app
 from mlworker.ml.synthetic.ground_truth import load_ground_truth
 from mlworker.tasks.nlp import label_dataset_reports
-
-
-@pytest.fixture
-def eager_celery():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture

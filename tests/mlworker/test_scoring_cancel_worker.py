@@ -5,13 +5,11 @@ scoring, nothing crashes, and the same worker then runs the next scoring job to 
 import shutil
 
 import pytest
-from django.conf import settings
 
 from annotations.models import Image, Job, Prediction
 from annotations.services.scoring import scoring_start
-from config.celery import app as celery_app
 from mlworker.tasks.gpu import score_dataset
-from tests.faults.brokers import start_redis, start_worker, wait_for
+from tests.faults.brokers import publish, start_scoring_worker, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -21,33 +19,14 @@ pytestmark = [
 
 
 def send(job: Job, broker: str) -> None:
-    with celery_app.connection_for_write(broker) as conn:
-        score_dataset.apply_async(args=(job.params["model_version"], job.pk), connection=conn)
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = start_redis(tmp_path / "redis")
-    yield server
-    server.stop()
+    publish(score_dataset, job.params["model_version"], job.pk, broker=broker, queue=None)
 
 
 def test_cancel_mid_dataset_on_a_real_worker(nih, chexnet, admin_client, private_redis, tmp_path):
     n = nih.images.count()
     job = scoring_start(model_version=chexnet, chunk_size=1, dispatch=False)  # one task per image
     send(job, private_redis.url)
-    worker = start_worker(
-        private_redis.url,
-        media_root=settings.MEDIA_ROOT,
-        workdir=tmp_path / "w",
-        queues="default,gpu",
-        extra_env={
-            "ARBITER_MODEL_DIR": str(settings.ARBITER_MODEL_DIR),
-            "ARBITER_PREPROCESS_CACHE_DIR": str(settings.ARBITER_PREPROCESS_CACHE_DIR),
-            "OMP_NUM_THREADS": "1",
-        },
-        ready_timeout=60,
-    )
+    worker = start_scoring_worker(private_redis.url, tmp_path / "w", ready_timeout=60)
     try:
         stored = Prediction.objects.filter(model_version=chexnet)
         wait_for(

@@ -4,16 +4,13 @@ SIGKILLed in the middle of a dataset loses nothing. The chunk it was running is 
 the rows end complete and unique and the job finishes exactly once."""
 
 import shutil
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from annotations.models import Job, Prediction
 from annotations.services.scoring import scoring_start
-from config.celery import app as celery_app
 from mlworker.tasks.gpu import score_dataset
-from tests.faults.brokers import Worker, start_redis, start_worker, wait_for
+from tests.faults.brokers import publish, start_scoring_worker, wait_for
 
 pytestmark = [
     pytest.mark.integration,
@@ -24,41 +21,21 @@ pytestmark = [
 VISIBILITY_TIMEOUT = 5
 
 
-def start_scoring_worker(broker: str, workdir: Path) -> Worker:
-    """A solo-pool worker on both queues (the task runs in the process we kill), sharing this test's
-    database, media, model directory and preprocessing cache as workers on shared storage do."""
-    return start_worker(
-        broker,
-        media_root=settings.MEDIA_ROOT,
-        workdir=workdir,
-        visibility_timeout=VISIBILITY_TIMEOUT,
-        queues="default,gpu",
-        extra_env={
-            "ARBITER_MODEL_DIR": str(settings.ARBITER_MODEL_DIR),
-            "ARBITER_PREPROCESS_CACHE_DIR": str(settings.ARBITER_PREPROCESS_CACHE_DIR),
-            "OMP_NUM_THREADS": "1",
-        },
-        ready_timeout=120,
-    )
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    server = start_redis(tmp_path / "redis")
-    yield server
-    server.stop()
-
-
 def test_worker_killed_mid_scoring_loses_nothing(nih, chexnet, private_redis, tmp_path):
     n = nih.images.count()
     # One task per image, so the kill lands mid-way; sent only to this test's own broker (a session
     # worker on the shared one must not take it).
     job = scoring_start(model_version=chexnet, chunk_size=1, dispatch=False)
-    with celery_app.connection_for_write(private_redis.url) as conn:
-        conn.transport_options.update({"visibility_timeout": VISIBILITY_TIMEOUT})
-        score_dataset.apply_async(args=(chexnet.pk, job.pk), connection=conn)
+    publish(
+        score_dataset,
+        chexnet.pk,
+        job.pk,
+        broker=private_redis.url,
+        visibility_timeout=VISIBILITY_TIMEOUT,
+        queue=None,
+    )
 
-    first = start_scoring_worker(private_redis.url, tmp_path / "w1")
+    first = start_scoring_worker(private_redis.url, tmp_path / "w1", visibility_timeout=VISIBILITY_TIMEOUT)
     try:
         redis = private_redis.client()
         stored = Prediction.objects.filter(model_version=chexnet)
@@ -76,7 +53,7 @@ def test_worker_killed_mid_scoring_loses_nothing(nih, chexnet, private_redis, tm
     assert Job.objects.get(pk=job.pk).status == "running"
     assert private_redis.client().hlen("unacked") == 1  # the chunk it was running, never acknowledged
 
-    second = start_scoring_worker(private_redis.url, tmp_path / "w2")
+    second = start_scoring_worker(private_redis.url, tmp_path / "w2", visibility_timeout=VISIBILITY_TIMEOUT)
     try:
         wait_for(lambda: Job.objects.get(pk=job.pk).status != "running", timeout=180, interval=0.3,
                  what=f"redelivery and the rest\n{second.log()[-3000:]}")  # fmt: skip

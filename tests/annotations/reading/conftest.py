@@ -11,7 +11,6 @@ from rest_framework.test import APIClient
 from annotations.models import Dataset, Image, Patient, Study
 from annotations.models.choices import Role
 from annotations.services.datasets import dataset_get_or_create, membership_grant
-from config.celery import app as celery_app
 
 _seq = itertools.count(1)
 
@@ -100,13 +99,6 @@ def make_team(db, make_user):
         return Team(dataset=dataset, clients={u.pk: api_client(u) for u in users}, **people)
 
     return make
-
-
-@pytest.fixture
-def eager_celery():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 def labels(dataset: Dataset, default: str = "negative", comments: dict | None = None, **values) -> list[dict]:
