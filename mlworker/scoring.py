@@ -4,8 +4,9 @@ The model is loaded once per worker process and placed once on the best device (
 with bf16 autocast and channels-last when a GPU is visible, fp32 on the CPU), keyed by the model
 version and its weights hash. Images go through the preprocessing cache in sub-batches: misses are
 decoded once and stored, then the scorer reads only cached entries, and each sub-batch's
-predictions are stored before the next one starts. Images whose file is missing or damaged are
-reported, not fatal. Storing is an upsert, so running this twice writes the same rows.
+predictions are stored before the next one starts. A `should_stop` callback (a cancelled job) is
+asked before each sub-batch: scoring stops there and what was stored stays. Images whose file is
+missing or damaged are reported, not fatal. Storing is an upsert, so running this twice writes the same rows.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from annotations.services.predictions import predictions_store
 from mlworker.bridge import ImageInputs, fill_cache, preprocess_cache
 from mlworker.ml.inference.engine import Scorer
 
-SUB_BATCH = 1024
+SUB_BATCH_BATCHES = 4  # a sub-batch is four inference batches: 1024 images on a GPU, 256 on the CPU
+SUB_BATCH: int | None = None  # a fixed number of images per sub-batch instead
 READ_WORKERS = 4
 SCORERS_MAX = 2
 
@@ -37,6 +39,7 @@ class ScoredImages:
     failed: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
     device: str = ""
+    stopped: bool = False  # should_stop said so before every image was scored
 
 
 def scorer_for(model_version: ModelVersion, *, device: str = "auto") -> Scorer:
@@ -65,8 +68,10 @@ def score_images(
     device: str = "auto",
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ScoredImages:
-    """Score these images of the version's dataset and store their Predictions (and model labels)."""
+    """Score these images of the version's dataset and store their Predictions (and model labels),
+    sub-batch by sub-batch; `should_stop` is asked before each one (see the module docstring)."""
     started = time.monotonic()
     scorer = scorer_for(model_version, device=device)
     batch = batch_size or default_batch_size(scorer)
@@ -75,8 +80,12 @@ def score_images(
         Image.objects.filter(pk__in=list(image_ids), dataset_id=model_version.dataset_id).order_by("pk")
     )
     out = ScoredImages(device=scorer.settings.describe())
-    for lo in range(0, len(images), SUB_BATCH):
-        inputs = ImageInputs.of(images[lo : lo + SUB_BATCH], size=scorer.size)
+    sub_batch = SUB_BATCH or SUB_BATCH_BATCHES * batch
+    for lo in range(0, len(images), sub_batch):
+        if should_stop is not None and should_stop():
+            out.stopped = True
+            break
+        inputs = ImageInputs.of(images[lo : lo + sub_batch], size=scorer.size)
         filled = fill_cache(cache, inputs, workers=READ_WORKERS)
         out.decoded += filled.decoded
         out.failed.extend(filled.failed)

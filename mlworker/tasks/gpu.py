@@ -9,8 +9,8 @@ redelivery after a killed worker is harmless.
 
 Cancelling (annotations.services.jobs.job_cancel) is polled, as training's is: `score_dataset`
 does not fan out for a cancelled job, and `score_chunk` checks the job before it starts and before
-each slice of its images (`slice_size`: four inference batches, 1024 images on a GPU as the
-sub-batches of mlworker.scoring, 256 on the CPU), then stops early. Each slice's predictions and
+each sub-batch of its images (`mlworker.scoring.score_images`' `should_stop`: four inference
+batches, 1024 images on a GPU, 256 on the CPU), then stops early. Each sub-batch's predictions and
 embeddings are stored before the next check, and what was stored stays.
 """
 
@@ -32,36 +32,9 @@ from annotations.services.scoring import (
     scoring_stopped,
 )
 from mlworker.ml.nets.errors import ModelError
-from mlworker.scoring import ScoredImages, default_batch_size, score_images, scorer_for
+from mlworker.scoring import ScoredImages, score_images
 
 log = logging.getLogger(__name__)
-
-SLICE_BATCHES = 4
-SLICE_IMAGES: int | None = None  # a fixed slice size instead (finer cancel checks, smaller sub-batches)
-
-
-def slice_size(model_version: ModelVersion) -> int:
-    """Images scored between two cancel checks: four inference batches of this worker's device."""
-    return SLICE_IMAGES or SLICE_BATCHES * default_batch_size(scorer_for(model_version))
-
-
-def _score_until_cancelled(
-    model_version: ModelVersion, image_ids: list[int], job_id: int, chunk: int, *, size: int
-) -> tuple[ScoredImages, bool]:
-    """Score the chunk slice by slice, each slice stored before the next; (what was scored, whether
-    it stopped early because the job was cancelled)."""
-    out = ScoredImages()
-    for lo in range(0, len(image_ids), size):
-        if scoring_stopped(job_id):
-            return out, True
-        part = score_images(model_version, image_ids[lo : lo + size])
-        out.scored += part.scored
-        out.decoded += part.decoded
-        out.failed.extend(part.failed)
-        out.seconds += part.seconds
-        out.device = part.device
-        scoring_chunk_progress(job_id, chunk, out.scored + len(out.failed))
-    return out, False
 
 
 @shared_task(bind=True, acks_late=True)
@@ -96,11 +69,13 @@ def score_chunk(self, model_version_id: int, image_ids: list[int], job_id: int, 
             score_finalise.delay(model_version_id, job_id)
         return {"chunk": chunk, "status": "cancelled" if scoring_stopped(job_id) else "already done"}
     errors: list[dict] = []
-    cancelled = False
     try:
         model_version = ModelVersion.objects.select_related("dataset__schema").get(pk=model_version_id)
-        result, cancelled = _score_until_cancelled(
-            model_version, list(image_ids), job_id, chunk, size=slice_size(model_version)
+        result = score_images(
+            model_version,
+            image_ids,
+            progress=lambda done: scoring_chunk_progress(job_id, chunk, done),
+            should_stop=lambda: scoring_stopped(job_id),
         )
         errors = [
             {"file": f"image {image_id}", "code": "pixels_unavailable", "message": message}
@@ -112,7 +87,7 @@ def score_chunk(self, model_version_id: int, image_ids: list[int], job_id: int, 
         errors = [
             {"file": f"chunk {chunk}", "code": getattr(exc, "code", "model_error"), "message": str(exc)}
         ]
-    if cancelled:
+    if result.stopped:
         scoring_chunk_stopped(job_id, chunk, done=result.scored + len(result.failed))
         log.info("scoring chunk %s of job %s stopped: the job was cancelled", chunk, job_id)
         return {"chunk": chunk, "status": "cancelled", "scored": result.scored, "failed": len(result.failed)}

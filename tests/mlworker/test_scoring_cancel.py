@@ -10,6 +10,7 @@ import time
 import pytest
 from django.db import connection
 
+import mlworker.scoring as scoring_core
 from annotations.models import AuditEvent, Image, Job, Prediction, RankingScore
 from annotations.models.choices import ModelKind
 from annotations.services.errors import ConflictError, InvalidInputError
@@ -22,7 +23,6 @@ from annotations.services.scoring import (
     scoring_plan,
     scoring_start,
 )
-from mlworker.tasks import gpu
 from mlworker.tasks.gpu import score_chunk, score_dataset
 from mlworker.tasks.scoring import score_finalise
 from tests.mlworker.conftest import register_tiny
@@ -140,7 +140,7 @@ def test_cancel_api_roles_unknown_ids_and_other_kinds(nih, chexnet, admin_client
 def test_a_running_chunk_stops_between_slices(nih, chexnet, make_user, monkeypatch):
     """One chunk of the whole dataset, checked every image; an admin cancels from another thread
     once a few images are stored: the chunk stops early and keeps what it stored."""
-    monkeypatch.setattr(gpu, "SLICE_IMAGES", 1)
+    monkeypatch.setattr(scoring_core, "SUB_BATCH", 1)
     n = nih.images.count()
     ids = list(Image.objects.filter(dataset=nih).order_by("pk").values_list("pk", flat=True))
     job = scoring_start(model_version=chexnet, chunk_size=n, dispatch=False)
