@@ -39,24 +39,27 @@ class Prediction:
     test_probs: np.ndarray  # [N_test, C]
 
 
-def frozen_features(
+def frozen_outputs(
     cohort: Cohort, model: ArbiterNet, tag: str, device: str, *, cache: bool = True
-) -> np.ndarray:
-    """Embeddings `[N_pool + N_test, D]` of the cohort's films by a frozen `model` (cached under var/
-    by cohort and `tag`, which names the model)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """(embeddings `[N_pool + N_test, D]`, probabilities `[N_pool + N_test, outputs]`) of the
+    cohort's films by a frozen `model`, from one pass (cached under var/ by cohort and `tag`, which
+    names the model)."""
     key = json.dumps(
-        [cohort.seed, cohort.n_pool, len(cohort.x_test), cohort.x_pool.shape[1], cohort.key, tag]
+        [cohort.seed, cohort.n_pool, len(cohort.x_test), cohort.x_pool.shape[1], cohort.key, tag, 2]
     )
-    path = CACHE_DIR / f"features-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npy"
+    path = CACHE_DIR / f"outputs-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npz"
     if cache and path.is_file():
-        return np.load(path)
-    scorer = Scorer(model, device=device)
-    x = np.concatenate([cohort.x_pool, cohort.x_test])
-    emb = scorer.score(x, batch_size=128).embeddings.astype(np.float64)
+        d = np.load(path)
+        return d["embeddings"], d["probs"]
+    scored = Scorer(model, device=device).score(
+        np.concatenate([cohort.x_pool, cohort.x_test]), batch_size=128
+    )
+    emb, probs = scored.embeddings.astype(np.float64), scored.probs.astype(np.float64)
     if cache:
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, emb)
-    return emb
+        np.savez(path, embeddings=emb, probs=probs)
+    return emb, probs
 
 
 def fit_linear_heads(
@@ -117,7 +120,7 @@ class LinearHeadLearner:
         cls, cohort: Cohort, model: ArbiterNet, tag: str, device: str
     ) -> tuple[np.ndarray, np.ndarray]:
         """Standardised frozen features (pool, test) of one seed's cohort by `model`."""
-        emb = frozen_features(cohort, model, tag, device)
+        emb, _ = frozen_outputs(cohort, model, tag, device)
         mu, sd = emb[: cohort.n_pool].mean(axis=0), emb[: cohort.n_pool].std(axis=0) + 1e-6
         z = (emb - mu) / sd
         return z[: cohort.n_pool], z[cohort.n_pool :]

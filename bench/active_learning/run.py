@@ -20,13 +20,12 @@ import numpy as np
 import torch
 
 from bench.active_learning.cohort import PREVALENCES, make_cohort
-from bench.active_learning.learner import FinetuneLearner, LinearHeadLearner
+from bench.active_learning.learner import FinetuneLearner, LinearHeadLearner, frozen_outputs
 from bench.active_learning.pretrain import pretrained_model
 from bench.active_learning.report import format_table, summarise
 from bench.active_learning.simulate import Curve, macro_auroc, run_strategy
 from mlworker.ml.evaluation import compare_models
 from mlworker.ml.inference.device import resolve_device
-from mlworker.ml.inference.engine import Scorer
 from mlworker.ml.nets.model import ArbiterNet, build_model
 from mlworker.ml.nets.spec import chexnet_spec, size_config
 from mlworker.ml.synthetic.cxr import CXR14_FINDINGS
@@ -152,8 +151,8 @@ def run_seed(
     prevalence = cohort.truth_pool.mean(axis=0)
     # the reference: the start model's own outputs, before any read (chance for random weights)
     cols = [CXR14_FINDINGS.index(f) for f in findings]
-    start_probs = Scorer(model, device=device).score(cohort.x_test, batch_size=256).probs[:, cols]
-    start_auc = macro_auroc(cohort.truth_test, start_probs.astype(np.float64))
+    _, start_probs = frozen_outputs(cohort, model, tag, device)  # the pass the features came from
+    start_auc = macro_auroc(cohort.truth_test, start_probs[cohort.n_pool :, cols])
     say(
         f"seed {seed}: cohort + features {setup_s:.1f}s; pool prevalence "
         f"{prevalence.min():.2f}-{prevalence.max():.2f}; NLP agrees with truth on "
