@@ -17,7 +17,7 @@ from annotations.models.choices import ReadStatus, WorkState
 from annotations.services.adjudication import close_first_reads, lock_item, write_read_labels
 from annotations.services.audit import audit_record
 from annotations.services.errors import ConflictError, NotFoundError
-from annotations.services.read_values import parse_answers, schema_questions
+from annotations.services.read_values import SchemaQuestions, parse_answers, schema_questions
 
 RELEASED = ("read.lease_reclaimed", "read.released_for_qc")
 
@@ -142,6 +142,21 @@ def release_claim(read: Read, *, item: WorkItem, actor, reason: str) -> None:
         )
 
 
+def first_reads_close_if_complete(item: WorkItem, *, q: SchemaQuestions, actor) -> bool:
+    """Close the item's first-read phase as a last submit would, when it is in first reads, no claim
+    is out and its submitted reads reach its count (after its count came down, no submission is left
+    to do it); True when it closed. The caller holds the item lock."""
+    reads = Read.objects.filter(image_id=item.image_id, round=0)
+    if (
+        item.state != WorkState.READING
+        or reads.filter(status=ReadStatus.CLAIMED).exists()
+        or reads.filter(status=ReadStatus.SUBMITTED).count() < item.readers_needed
+    ):
+        return False
+    close_first_reads(item=item, q=q, actor=actor)
+    return True
+
+
 def readers_fit_policy(item: WorkItem, *, actor) -> None:
     """After a reader gave a slot back (released, or the lease expired): an item in first reads that
     kept a count above its dataset's readers-per-item only because that claim was out (a policy
@@ -155,11 +170,7 @@ def readers_fit_policy(item: WorkItem, *, actor) -> None:
         return
     WorkItem.objects.filter(pk=item.pk).update(readers_needed=want)
     item.readers_needed = want
-    reads = Read.objects.filter(image_id=item.image_id, round=0)
-    if not reads.filter(status=ReadStatus.CLAIMED).exists() and (
-        reads.filter(status=ReadStatus.SUBMITTED).count() >= want
-    ):
-        close_first_reads(item=item, q=schema_questions(item.dataset.schema), actor=actor)
+    first_reads_close_if_complete(item, q=schema_questions(item.dataset.schema), actor=actor)
 
 
 @transaction.atomic

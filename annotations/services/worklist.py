@@ -37,11 +37,11 @@ from annotations.selectors.worklist import (
     decision_task_for,
     next_read_candidate,
 )
-from annotations.services.adjudication import close_first_reads, lock_item
+from annotations.services.adjudication import lock_item
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
 from annotations.services.read_values import schema_questions
-from annotations.services.reading import readers_fit_policy, release_claim
+from annotations.services.reading import first_reads_close_if_complete, readers_fit_policy, release_claim
 
 RANDOM = "random"
 CHUNK = 5000
@@ -224,11 +224,7 @@ def worklist_readers_resize(*, dataset: Dataset, readers: int, actor=None) -> Re
     q = schema_questions(dataset.schema)
     closed = 0
     for image_id in list(due):
-        item = lock_item(image_id)
-        submitted = Read.objects.filter(image_id=image_id, round=0, status=ReadStatus.SUBMITTED).count()
-        if item.state == WorkState.READING and submitted >= item.readers_needed:
-            close_first_reads(item=item, q=q, actor=actor)
-            closed += 1
+        closed += first_reads_close_if_complete(lock_item(image_id), q=q, actor=actor)
     result = ResizeResult(resized=resized, closed=closed)
     audit_record(
         actor=actor,
