@@ -1,10 +1,7 @@
 """Fixtures for the worker-side ML tests: one torch thread, eager Celery, small imported datasets and
 tiny registered models (random weights: scoring, storing and overlays do not need a trained model)."""
 
-from collections.abc import Iterator
-
 import pytest
-import torch
 from rest_framework.test import APIClient
 
 from annotations.ingest.registry import run_importer
@@ -14,15 +11,7 @@ from annotations.services.model_store import model_version_register
 from mlworker.ml.nets.checkpoint import save_checkpoint
 from mlworker.ml.nets.model import build_model
 from mlworker.ml.nets.spec import chexnet_spec, oct_spec
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """Tiny networks on a small shared CPU run fastest (and deterministically) on one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from tests.support.torch_threads import _one_torch_thread  # noqa: F401 (autouse, per package)
 
 
 @pytest.fixture

@@ -1,28 +1,19 @@
 """Fixtures of the learning tests: one torch thread, a google4 dataset with an admin, a reader and an
 outsider, token clients, and the small labelled cohort of `factory.make_cohort`."""
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import torch
 from rest_framework.test import APIClient
 
 from annotations.models import Dataset
 from annotations.models.choices import Role
 from annotations.services.datasets import dataset_get_or_create, membership_grant
 from tests.annotations.learning.factory import Cohort, make_cohort
+from tests.support.torch_threads import _one_torch_thread  # noqa: F401 (autouse, per package)
 
 # Tiny, fast runs: 1-2 epochs, a handful of bootstrap resamples, one CPU thread.
 TINY = {"size": "tiny", "epochs": 2, "batch_size": 8, "n_boot": 20, "threads": 1, "device": "cpu"}
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(autouse=True)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
-import torch
 
 from mlworker.ml.synthetic import render_cxr, render_oct
+from tests.support.torch_threads import _one_torch_thread  # noqa: F401 (autouse, per package)
 
 SHADOW_FINDINGS = ("Cardiomegaly", "Effusion", "Pneumothorax", "Mass")
 OTHER_FINDINGS = ("Nodule", "Consolidation", "Atelectasis", "Edema")
@@ -33,16 +31,6 @@ def oct_images(seed: int, n: int, *, size: int = 64) -> tuple[np.ndarray, np.nda
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, len(OCT_CLASSES), n)
     return np.stack([render_oct(rng, OCT_CLASSES[k], size=size) for k in labels]), labels
-
-
-@pytest.fixture(scope="package", autouse=True)
-def _one_torch_thread() -> Iterator[None]:
-    """One intra-op thread for this package's tests (module fixtures that train included): on a small
-    shared CPU, OpenMP threads contending for cores make tiny networks 10-30x slower than one thread."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")
