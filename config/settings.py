@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from the installed package, not a CDN
     "annotations",
     "mlworker",
 ]
@@ -126,9 +127,11 @@ ARBITER_MODEL_SIZE = env.str("ARBITER_MODEL_SIZE", default="tiny")
 ARBITER_TRAINING_STALE_MINUTES = env.int("ARBITER_TRAINING_STALE_MINUTES", default=10)
 
 REST_FRAMEWORK = {
+    # The first class answers an anonymous request: a token class gives 401 with WWW-Authenticate
+    # (session authentication has no challenge, so DRF would answer 403). Session still works.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -146,6 +149,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Celery: the embedded default uses the filesystem transport (no server); production uses Redis.

@@ -1,10 +1,9 @@
 """Routes of the reading, adjudication, QC, agreement and export endpoints (included by urls.py)."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
-from annotations.api import export_views, reading_views, review_views
+from annotations.api import auth_views, export_views, reading_views, review_views
 
 router = SimpleRouter()
 router.register("work-items", reading_views.WorkItemViewSet, basename="work-item")
@@ -14,7 +13,7 @@ router.register("final-labels", review_views.FinalLabelViewSet, basename="final-
 
 ds = "datasets/<int:dataset_id>/"
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", auth_views.token_view, name="api-token"),
     path(f"{ds}worklist/next/", reading_views.WorklistNextView.as_view(), name="worklist-next"),
     path(f"{ds}worklist/claims/", reading_views.MyClaimsView.as_view(), name="worklist-claims"),
     path(f"{ds}worklist/summary/", reading_views.WorklistSummaryView.as_view(), name="worklist-summary"),
