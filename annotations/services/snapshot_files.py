@@ -8,10 +8,17 @@ database's canonical JSON), so the same labels always give the same bytes.
 CSV layout: for the google4 schema, the columns of Google's NIH four-findings expert-label CSVs
 (Image Index, Patient ID, Follow-up #, Patient Age, Patient Gender, View Position, the four findings
 as YES / NO; an uncertain final label is HEDGE, the word of Google's individual-reader file), then
-Arbiter's columns. Other schemas: image id, Image Index, Patient ID, study UID, one column per
-finding in the CheXpert convention (1 / 0 / -1 uncertain / blank = no final label), then how reached,
-reader count and split. Every cell starting with = + - @ tab or CR is prefixed with a single quote
-against formula injection, except plain numbers (the -1 of the CheXpert convention).
+Arbiter's columns. Other schemas: image id, Image Index, Patient ID, SOP and study instance UIDs, one
+column per finding in the CheXpert convention (1 / 0 / -1 uncertain / empty = no final label), then
+how reached, reader count and split. Every cell starting with = + - @ tab or CR is prefixed with a
+single quote against formula injection, except plain numbers (the -1 of the CheXpert convention).
+
+Every label of the snapshot has its cell: the dataset's own findings come first under their plain
+names, then one column "<schema>:<finding>" per finding of any other schema that has labels in the
+snapshot (Google's expert labels imported onto a ChestX-ray14 dataset, for instance), in the same
+value convention. A final label whose value is "blank" (not mentioned, possible for imported labels)
+is written as the word `blank`, never as an empty cell. Images are identified by Arbiter's image id,
+the source file name (Image Index), and their SOP and study instance UIDs.
 """
 
 import csv
@@ -42,11 +49,14 @@ GOOGLE4_PREFIX = (
 )
 GOOGLE4_VALUES = {LabelValue.POSITIVE: "YES", LabelValue.NEGATIVE: "NO", LabelValue.UNCERTAIN: "HEDGE"}
 CHEXPERT_VALUES = {LabelValue.POSITIVE: "1", LabelValue.NEGATIVE: "0", LabelValue.UNCERTAIN: "-1"}
+BLANK_CELL = "blank"  # a final label saying "not mentioned": present, so never an empty cell
 TAIL = ("how_reached", "reader_count", "split")
+IDS = ("image_id", "sop_instance_uid", "study_instance_uid")
 
 IMAGE_FIELDS = (
     "pk",
     "source_key",
+    "sop_instance_uid",
     "view_position",
     "study__study_instance_uid",
     "study__patient_age_years",
@@ -55,13 +65,23 @@ IMAGE_FIELDS = (
     "study__patient__sex",
     "study__patient__split",
 )
-LABEL_FIELDS = ("image_id", "finding__key", "value", "provenance__how_reached", "reader_count", "line")
+LABEL_FIELDS = (
+    "image_id",
+    "finding__schema__key",
+    "finding__key",
+    "value",
+    "provenance__how_reached",
+    "reader_count",
+    "line",
+)
+Column = tuple[str, str]  # (schema key, finding key): one CSV column, one finding of one schema
 
 
 @dataclass(frozen=True)
 class ImageRow:
     id: int
     source_key: str
+    sop_uid: str | None
     view_position: str
     study_uid: str
     study_age: float | None
@@ -77,6 +97,7 @@ class ImageRow:
             "patient_id": self.patient,
             "split": self.split,
             "study_instance_uid": self.study_uid,
+            "sop_instance_uid": self.sop_uid,
         }
         return json.dumps(fields, ensure_ascii=False, separators=(", ", ": "))[:-1] + ", "
 
@@ -129,6 +150,7 @@ def _label_json() -> JSONText:
     return JSONText(
         label_id=F("pk"),
         image_id=F("image_id"),
+        schema=F("finding__schema__key"),
         finding=F("finding__key"),
         value=F("value"),
         version=F("source_version"),
@@ -210,17 +232,38 @@ def label_chunks(labels: QuerySet, images: QuerySet, chunk_images: int = 2000) -
         yield label_chunk(labels, images, first, last)
 
 
-def write_label_set(
-    chunks: Iterable[Chunk], *, schema_key: str, findings: list[str], csv_path: Path, jsonl_path: Path
-) -> WrittenFiles:
-    """Write the label chunks (from label_chunks) to the two files; returns their checksums and counts."""
-    google = schema_key == "google4"
-    cells = GOOGLE4_VALUES if google else CHEXPERT_VALUES
-    header = (
-        [*GOOGLE4_PREFIX, *findings, "image_id", "study_instance_uid", *TAIL]
-        if google
-        else ["image_id", "Image Index", "Patient ID", "study_instance_uid", *findings, *TAIL]
+def label_columns(labels: QuerySet, *, schema_key: str, findings: list[str]) -> list[Column]:
+    """The CSV's finding columns: the dataset schema's `findings` (always, in the given order), then
+    every other (schema, finding) that has a label among `labels`, by schema key and finding order.
+    One DISTINCT query over the labels, in the caller's transaction (so in the snapshot's cut)."""
+    own = [(schema_key, f) for f in findings]
+    present = (
+        labels.order_by().values_list("finding__schema__key", "finding__order", "finding__key").distinct()
     )
+    seen = set(own)
+    return own + [(s, k) for s, _, k in sorted(present) if (s, k) not in seen]
+
+
+def column_header(column: Column, schema_key: str) -> str:
+    schema, finding = column
+    return finding if schema == schema_key else f"{schema}:{finding}"
+
+
+def write_label_set(
+    chunks: Iterable[Chunk], *, schema_key: str, columns: list[Column], csv_path: Path, jsonl_path: Path
+) -> WrittenFiles:
+    """Write the label chunks (from label_chunks) to the two files; returns their checksums and counts.
+    `columns` (from label_columns) must hold every label's (schema, finding): a label without its
+    column fails the build rather than leaving the CSV with fewer labels than the JSON Lines file."""
+    google = schema_key == "google4"
+    cells = {**(GOOGLE4_VALUES if google else CHEXPERT_VALUES), LabelValue.BLANK: BLANK_CELL}
+    names = [column_header(c, schema_key) for c in columns]
+    header = (
+        [*GOOGLE4_PREFIX, *names, *IDS, *TAIL]
+        if google
+        else ["image_id", "Image Index", "Patient ID", *IDS[1:], *names, *TAIL]
+    )
+    known = set(columns)
     n_rows = n_labels = 0
     with csv_path.open("w", newline="", encoding="utf-8") as cf, jsonl_path.open("w", encoding="utf-8") as jf:
         writer = csv.writer(cf, lineterminator="\r\n")
@@ -231,8 +274,9 @@ def write_label_set(
                 group = list(group)
                 image = by_id[image_id]
                 prefix = image.json_prefix()
-                jf.writelines(prefix + r[5][1:] + "\n" for r in group)
-                writer.writerow([csv_cell(c) for c in _csv_row(image, group, google, cells, findings)])
+                jf.writelines(prefix + r[6][1:] + "\n" for r in group)
+                row = _csv_row(image, _cells(group, cells, known), group, google, columns)
+                writer.writerow([csv_cell(c) for c in row])
                 n_labels += len(group)
                 n_rows += 1
     return WrittenFiles(
@@ -243,18 +287,25 @@ def write_label_set(
     )
 
 
-def _csv_row(image: ImageRow, group: list[tuple], google: bool, cells: dict, findings: list[str]) -> list:
-    values = {r[1]: cells.get(r[2], "") for r in group}
-    tail = [most_contested(r[3] for r in group), max(r[4] or 0 for r in group), image.split]
+def _cells(group: list[tuple], cells: dict, known: set[Column]) -> dict[Column, str]:
+    out: dict[Column, str] = {}
+    for r in group:
+        column = (r[1], r[2])
+        if column not in known:
+            raise RuntimeError(f"a label of {column[0]}:{column[1]} has no CSV column")
+        if r[3] not in cells:
+            raise RuntimeError(f"label value {r[3]!r} has no CSV cell")
+        out[column] = cells[r[3]]
+    return out
+
+
+def _csv_row(
+    image: ImageRow, values: dict[Column, str], group: list[tuple], google: bool, columns: list[Column]
+) -> list:
+    tail = [most_contested(r[4] for r in group), max(r[5] or 0 for r in group), image.split]
+    found = [values.get(c, "") for c in columns]
     if google:
         age = image.study_age if image.study_age is not None else image.patient_age
         prefix = [image.source_key, image.patient, "", _age(age), image.sex, image.view_position]
-        return [*prefix, *(values.get(f, "") for f in findings), image.id, image.study_uid, *tail]
-    return [
-        image.id,
-        image.source_key,
-        image.patient,
-        image.study_uid,
-        *(values.get(f, "") for f in findings),
-        *tail,
-    ]
+        return [*prefix, *found, image.id, image.sop_uid, image.study_uid, *tail]
+    return [image.id, image.source_key, image.patient, image.sop_uid, image.study_uid, *found, *tail]

@@ -18,25 +18,43 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from annotations.models import Dataset, Image, LabelSetSnapshot
+from annotations.models import Dataset, Finding, Image, LabelSetSnapshot
 from annotations.models.choices import HowReached, JobKind, Split
 from annotations.selectors.final_labels import published_final_labels, validate_choices
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
 from annotations.services.jobs import job_create, job_finish, job_start
-from annotations.services.snapshot_files import chunk_bounds, label_chunk, label_chunks, write_label_set
+from annotations.services.snapshot_files import (
+    chunk_bounds,
+    label_chunk,
+    label_chunks,
+    label_columns,
+    write_label_set,
+)
 
 log = logging.getLogger(__name__)
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson; charset=utf-8"}
 
 
+def _finding_names(dataset: Dataset) -> list[str]:
+    """What the `findings` filter may name: the dataset schema's findings by key, every other
+    schema's as "<schema>:<finding>" (imported expert labels of another schema, for instance)."""
+    own = list(dataset.schema.findings.order_by("order").values_list("key", flat=True))
+    others = (
+        Finding.objects.exclude(schema=dataset.schema)
+        .order_by("schema__key", "order")
+        .values_list("schema__key", "key")
+    )
+    return own + [f"{schema}:{key}" for schema, key in others]
+
+
 def _filters(dataset: Dataset, raw: dict) -> dict:
-    schema_findings = list(dataset.schema.findings.order_by("order").values_list("key", flat=True))
-    findings = validate_choices("findings", raw.get("findings"), schema_findings)
-    findings = [f for f in schema_findings if f in findings]  # schema order, once each
+    names = _finding_names(dataset)
+    findings = validate_choices("findings", raw.get("findings"), names)
+    findings = [f for f in names if f in findings]  # schema order, once each
     how = validate_choices("how_reached", raw.get("how_reached"), HowReached.values)
     splits = validate_choices("splits", raw.get("splits"), Split.values)
     start, end = raw.get("decided_from"), raw.get("decided_to")
@@ -109,17 +127,38 @@ def snapshot_path(snapshot: LabelSetSnapshot, fmt: str) -> Path:
     return path
 
 
+def _findings_q(schema_key: str, names: list[str]) -> Q:
+    """The labels of the named findings: a plain name is a finding of the dataset's own schema (never
+    a same-named finding of another schema), "<schema>:<finding>" one of another schema."""
+    own = [n for n in names if ":" not in n]
+    q = Q(finding__schema__key=schema_key, finding__key__in=own) if own else Q(pk__in=[])
+    for name in names:
+        if ":" in name:
+            schema, key = name.split(":", 1)
+            q |= Q(finding__schema__key=schema, finding__key=key)
+    return q
+
+
+def _own_findings(snapshot: LabelSetSnapshot) -> list[str]:
+    """The dataset schema's findings the CSV always has a column for (those filtered on, or all)."""
+    if names := snapshot.filters.get("findings"):
+        return [n for n in names if ":" not in n]
+    return snapshot.policy["findings"]
+
+
 def _labels(snapshot: LabelSetSnapshot, as_of):
     f = snapshot.filters
-    return published_final_labels(
+    labels = published_final_labels(
         snapshot.dataset,
-        findings=f.get("findings"),
         how_reached=f.get("how_reached"),
         splits=f.get("splits"),
         decided_from=date.fromisoformat(f["decided_from"]) if f.get("decided_from") else None,
         decided_to=date.fromisoformat(f["decided_to"]) if f.get("decided_to") else None,
         as_of=as_of,
     )
+    if f.get("findings"):
+        labels = labels.filter(_findings_q(snapshot.policy["schema"], f["findings"]))
+    return labels
 
 
 def read_ahead(make_chunk: Callable[[int], object], n: int, cut: str, *, workers: int = 2, depth: int = 1):
@@ -191,10 +230,12 @@ def _write_files(snapshot: LabelSetSnapshot, tmp_csv: Path, tmp_jsonl: Path, chu
             chunks = read_ahead(lambda i: label_chunk(labels, images, *bounds[i]), len(bounds), cut)
         else:
             chunks = label_chunks(labels, images, chunk_images)
+        schema_key = snapshot.policy["schema"]
+        columns = label_columns(labels, schema_key=schema_key, findings=_own_findings(snapshot))
         written = write_label_set(
             chunks,
-            schema_key=snapshot.policy["schema"],
-            findings=snapshot.filters.get("findings") or snapshot.policy["findings"],
+            schema_key=schema_key,
+            columns=columns,
             csv_path=tmp_csv,
             jsonl_path=tmp_jsonl,
         )

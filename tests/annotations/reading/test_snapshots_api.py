@@ -81,14 +81,15 @@ def test_snapshot_is_numbered_checksummed_and_redownloads_byte_identical(google_
     assert rows[0] == [
         "Image Index", "Patient ID", "Follow-up #", "Patient Age", "Patient Gender", "View Position",
         "Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass",
-        "image_id", "study_instance_uid", "how_reached", "reader_count", "split",
+        "image_id", "sop_instance_uid", "study_instance_uid", "how_reached", "reader_count", "split",
     ]  # fmt: skip
     by_id = {int(row[10]): row for row in rows[1:]}
+    assert by_id[hostile.pk][11:13] == [hostile.sop_instance_uid, hostile.study.study_instance_uid]
     assert by_id[hostile.pk][:2] == ["'" + hostile.source_key, "'@SUM(A1:A9)"]
     assert by_id[hostile.pk][6:10] == ["NO", "YES", "NO", "NO"]
     assert by_id[plain0.pk][6] == "HEDGE"
     assert by_id[plain0.pk][3:6] == ["50", "F", "PA"]
-    assert by_id[hostile.pk][12:] == ["unanimous", "1", "test"]
+    assert by_id[hostile.pk][13:] == ["unanimous", "1", "test"]
     lines = [json.loads(line) for line in jsonl.decode().splitlines()]
     assert len(lines) == 12
     first = next(x for x in lines if x["image_id"] == hostile.pk and x["finding"] == "Pneumothorax")
@@ -116,7 +117,7 @@ def test_snapshots_are_immutable_and_filters_apply(google_team, snap):
     assert s2["number"] == 2 and s2["label_count"] == 1 and s2["row_count"] == 1
     rows = list(csv.reader(io.StringIO(download(team, 2)[1].decode())))
     assert rows[0][6:8] == ["Fracture", "image_id"]  # only the findings asked for
-    assert rows[1][6] == "YES" and rows[1][9] == "correction"
+    assert rows[1][6] == "YES" and rows[1][10] == "correction"
     s3 = snap(team, {"splits": ["test"]})
     assert s3["row_count"] == 1 and s3["label_count"] == 4
     s4 = snap(team, {"decided_from": "2000-01-01", "decided_to": "2000-12-31"})
@@ -154,7 +155,7 @@ def test_other_schemas_use_the_chexpert_convention_and_numbers_are_not_escaped(m
     s = snap(team)
     rows = list(csv.reader(io.StringIO(download(team, s["number"])[1].decode())))
     header, row = rows[0], rows[1]
-    assert header[:4] == ["image_id", "Image Index", "Patient ID", "study_instance_uid"]
+    assert header[:5] == ["image_id", "Image Index", "Patient ID", "sop_instance_uid", "study_instance_uid"]
     assert header[-3:] == ["how_reached", "reader_count", "split"]
     cell = dict(zip(header, row, strict=True))
     assert cell["Effusion"] == "-1" and cell["Mass"] == "1" and cell["Hernia"] == "0"
@@ -200,18 +201,19 @@ def test_the_worker_builds_in_its_own_transaction(make_team, eager_celery):
 def test_chunked_writing_gives_the_same_bytes_whatever_the_chunk(google_team, tmp_path):
     from annotations.models import Image
     from annotations.selectors.final_labels import published_final_labels
-    from annotations.services.snapshot_files import label_chunks, write_label_set
+    from annotations.services.snapshot_files import label_chunks, label_columns, write_label_set
 
     team, _ = google_team
     findings = ["Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass"]
+    labels = published_final_labels(team.dataset)
+    columns = label_columns(labels, schema_key="google4", findings=findings)
+    assert columns == [("google4", f) for f in findings]
     out = {}
     for chunk in (1, 2, 1000):
         written = write_label_set(
-            label_chunks(
-                published_final_labels(team.dataset), Image.objects.filter(dataset=team.dataset), chunk
-            ),
+            label_chunks(labels, Image.objects.filter(dataset=team.dataset), chunk),
             schema_key="google4",
-            findings=findings,
+            columns=columns,
             csv_path=tmp_path / f"{chunk}.csv",
             jsonl_path=tmp_path / f"{chunk}.jsonl",
         )
@@ -228,7 +230,10 @@ def test_chunked_writing_gives_the_same_bytes_whatever_the_chunk(google_team, tm
             "image_index",
             "patient_id",
             "label_id",
+            "schema",
             "finding",
+            "sop_instance_uid",
+            "study_instance_uid",
             "value",
             "readers",
             "decided_at",
