@@ -44,6 +44,8 @@ class DicomMeta:
     pixel_representation: int = 0
     has_pixel_data: bool = True
     manufacturer: str = ""
+    # Every (centre, width, explanation) the file offers (Window Center/Width are multi-valued).
+    windows: tuple[tuple[float, float, str], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

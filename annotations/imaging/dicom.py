@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, ParamSpec, TypeVar
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID
@@ -38,6 +39,9 @@ from annotations.imaging.errors import (
     UnsupportedTransferSyntaxError,
 )
 from annotations.imaging.fastpaths import native_pixels, rle_pixels
+from annotations.imaging.j2k import strip_after_last_tile
+
+_J2K_SYNTAXES = (pydicom.uid.JPEG2000Lossless, pydicom.uid.JPEG2000)
 
 __all__ = ["decode_dicom", "extract_report_text", "parse_age_years", "read_dicom_meta"]
 
@@ -242,6 +246,33 @@ def _first_float(ds: Dataset, keyword: str) -> float | None:
         return None
 
 
+def _floats(ds: Dataset, keyword: str) -> list[float | None]:
+    elem = ds.get(keyword)
+    if elem is None or elem == "":
+        return []
+    values = list(elem) if isinstance(elem, (list, tuple, pydicom.multival.MultiValue)) else [elem]
+    out: list[float | None] = []
+    for v in values:
+        try:
+            f = float(v)
+            out.append(f if np.isfinite(f) else None)
+        except (TypeError, ValueError):
+            out.append(None)
+    return out
+
+
+def _windows(ds: Dataset) -> tuple[tuple[float, float, str], ...]:
+    """All valid (centre, width, explanation) pairs of the file; a malformed pair is skipped."""
+    centres, widths = _floats(ds, "WindowCenter"), _floats(ds, "WindowWidth")
+    raw = ds.get("WindowCenterWidthExplanation") or []
+    notes = [str(x) for x in (raw if isinstance(raw, (list, tuple, pydicom.multival.MultiValue)) else [raw])]
+    out = []
+    for i, (c, w) in enumerate(zip(centres, widths, strict=False)):
+        if c is not None and w is not None and w > 0:
+            out.append((c, w, notes[i].strip()[:64] if i < len(notes) else ""))
+    return tuple(out)
+
+
 def _str(ds: Dataset, keyword: str) -> str:
     try:
         value = ds.get(keyword)
@@ -309,6 +340,7 @@ def _meta_from(ds: Dataset, *, pixels_follow: bool = False) -> DicomMeta:
             pixel_representation=_int(ds, "PixelRepresentation", 0),
             has_pixel_data="PixelData" in ds or pixels_follow,
             manufacturer=_str(ds, "Manufacturer"),
+            windows=_windows(ds),
         )
     except ImagingError:
         raise
@@ -440,7 +472,30 @@ def _stored_pixels(ds: Dataset, meta: DicomMeta) -> np.ndarray:
         fast = rle_pixels(ds, meta)
         if fast is not None:
             return fast
-    return _pydicom_pixels(ds)
+    try:
+        return _pydicom_pixels(ds)
+    except UnreadableImageError:
+        repaired = _j2k_repaired(ds, ts, meta)
+        if repaired is None:
+            raise
+        return repaired
+
+
+def _j2k_repaired(ds: Dataset, ts: UID, meta: DicomMeta) -> np.ndarray | None:
+    """A JPEG 2000 frame that OpenJPEG refused, decoded again without what trails its last tile-part."""
+    if ts not in _J2K_SYNTAXES or meta.number_of_frames != 1:
+        return None
+    try:
+        frame = next(generate_frames(ds.PixelData, number_of_frames=1))
+    except Exception:
+        return None
+    fixed = strip_after_last_tile(frame)
+    if fixed is None:
+        return None
+    copy = Dataset(ds)
+    copy.file_meta = ds.file_meta
+    copy.PixelData = encapsulate([fixed])
+    return _pydicom_pixels(copy)
 
 
 def _to_luminance(arr: np.ndarray) -> np.ndarray:
