@@ -175,3 +175,33 @@ class RenderQuerySerializer(serializers.Serializer):
     )
     format = serializers.ChoiceField(choices=["png", "webp"], default="png")
     invert = serializers.BooleanField(default=False)
+class PixelsQuerySerializer(serializers.Serializer):
+    size = serializers.IntegerField(
+        required=False, min_value=8, max_value=4096, help_text="longest side in pixels (never upscaled)"
+    )
+
+
+class WindowPresetSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    center = serializers.FloatField(help_text="modality units (HU for CT)")
+    width = serializers.FloatField()
+    source = serializers.ChoiceField(choices=["file", "hu", "derived"])
+    function = serializers.CharField()
+
+
+class VoiLutSerializer(serializers.Serializer):
+    first_mapped = serializers.IntegerField()
+    bits = serializers.IntegerField()
+    table = serializers.ListField(child=serializers.IntegerField())
+
+
+class ImageWindowsSerializer(serializers.Serializer):
+    image = serializers.IntegerField()
+    modality = serializers.CharField()
+    units = serializers.CharField()
+    photometric = serializers.CharField()
+    presets = WindowPresetSerializer(many=True)
+    voi_lut = VoiLutSerializer(allow_null=True)
+
+

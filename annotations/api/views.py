@@ -25,7 +25,7 @@ from annotations.services.datasets import dataset_policy_update
 from annotations.services.errors import NotFoundError
 from annotations.services.jobs import job_cancel
 from annotations.services.nlp_labels import nlp_job_start
-from annotations.services.rendering import image_render, image_thumbnail
+from annotations.services.rendering import image_pixels, image_render, image_thumbnail, image_windows
 from annotations.services.uploads import import_upload
 
 
@@ -122,6 +122,34 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
             invert=q.validated_data["invert"],
         )
         response = HttpResponse(data, content_type=content_type)
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+    @extend_schema(
+        parameters=[s.PixelsQuerySerializer],
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    @action(detail=True, methods=["get"])
+    def pixels(self, request: Request, pk=None) -> HttpResponse:
+        """Full-bit-depth modality values for the browser's viewer: little-endian uint16, row-major;
+        value = X-Arbiter-Intercept + X-Arbiter-Slope * sample; X-Arbiter-Rows/Cols give the shape."""
+        image = access_image(request.user, pk)
+        q = s.PixelsQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        data, headers = image_pixels(image, size=q.validated_data.get("size"))
+        response = HttpResponse(data, content_type="application/octet-stream")
+        for key, value in headers.items():
+            response[key] = value
+        response["Cache-Control"] = "private, max-age=86400"
+        return response
+
+    @extend_schema(responses=s.ImageWindowsSerializer)
+    @action(detail=True, methods=["get"])
+    def windows(self, request: Request, pk=None) -> Response:
+        """Window presets in real units (HU for CT; the file's windows and presets from the pixel
+        distribution for CR/DX/MG/MR), the photometric interpretation and the file's VOI LUT."""
+        image = access_image(request.user, pk)
+        response = Response(image_windows(image))
         response["Cache-Control"] = "private, max-age=86400"
         return response
 

@@ -4,6 +4,7 @@ The cache key is the image's derived-cache key plus every rendering parameter, s
 computed once from full bit depth and then served from the file.
 """
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -12,12 +13,16 @@ from django.conf import settings
 
 from annotations.imaging.render import render as render_image
 from annotations.imaging.render import thumbnail as render_thumbnail
+from annotations.imaging.voi import window_presets
+from annotations.imaging.wire import wire_pixels
 from annotations.models import Image
 from annotations.selectors.pixels import image_decode
 from annotations.services.errors import InvalidInputError
 
 FORMATS = {"png": "image/png", "webp": "image/webp"}
 MAX_RENDER_SIZE = 4096
+# Bump when the presets or the wire layout change, so cached files of the old kind are not served.
+VOI_VERSION = 1
 
 
 def _cache_path(image: Image, name: str) -> Path:
@@ -73,3 +78,48 @@ def image_thumbnail(image: Image, *, size: int = 256) -> tuple[bytes, str]:
         lambda: render_thumbnail(image_decode(image), size=size, fmt="webp"),
     )
     return data, FORMATS["webp"]
+
+
+def image_windows(image: Image) -> dict:
+    """The viewer's VOI for the image: presets in real units (file VOI first), polarity, the file's
+    VOI LUT if it has one (the 'default' preset then means the LUT), the modality and its unit."""
+
+    def make() -> bytes:
+        img = image_decode(image)
+        modality = img.meta.modality if img.meta is not None else ""
+        lut = img.voi_lut
+        body = {
+            "image": image.pk,
+            "modality": modality,
+            "units": "HU" if modality.upper() == "CT" else "",
+            "photometric": img.photometric,
+            "presets": [p.as_dict() for p in window_presets(img)],
+            "voi_lut": None
+            if lut is None
+            else {"first_mapped": lut.first_mapped, "bits": lut.bits, "table": [int(v) for v in lut.table]},
+        }
+        return json.dumps(body).encode()
+
+    return json.loads(_cached(_cache_path(image, f"voi-v{VOI_VERSION}.json"), make))
+
+
+def image_pixels(image: Image, *, size: int | None = None) -> tuple[bytes, dict[str, str]]:
+    """Modality values as little-endian uint16 (longest side at most ``size``) and the headers that
+    decode them (rows, cols, value = intercept + slope * sample)."""
+    if size is not None and not 8 <= size <= MAX_RENDER_SIZE:
+        raise InvalidInputError(f"size must be between 8 and {MAX_RENDER_SIZE}")
+    longest = max(image.rows, image.cols)
+    size = None if size is None or size >= longest else size
+    path = _cache_path(image, f"px-v{VOI_VERSION}-{size}.u16")
+    meta_path = path.with_suffix(".json")
+    if path.exists() and meta_path.exists():
+        return path.read_bytes(), json.loads(meta_path.read_text())
+    wire = wire_pixels(image_decode(image), size=size)
+    headers = {
+        "X-Arbiter-Rows": str(wire.rows),
+        "X-Arbiter-Cols": str(wire.cols),
+        "X-Arbiter-Slope": repr(wire.slope),
+        "X-Arbiter-Intercept": repr(wire.intercept),
+    }
+    _cached(meta_path, lambda: json.dumps(headers).encode())
+    return _cached(path, lambda: wire.data), headers
