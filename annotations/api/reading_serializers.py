@@ -92,7 +92,11 @@ class QCQuerySerializer(serializers.Serializer):
 
 
 class SnapshotCreateSerializer(serializers.Serializer):
-    findings = serializers.ListField(child=serializers.CharField(), required=False)
+    findings = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="the dataset schema's findings by key; another schema's as '<schema>:<finding>'",
+    )
     how_reached = serializers.ListField(
         child=serializers.ChoiceField(choices=HowReached.choices), required=False
     )
@@ -279,7 +283,7 @@ class TaskSerializer(serializers.Serializer):
 
 class CaseListSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    image = serializers.IntegerField()
+    image = serializers.IntegerField(source="image_id")
     status = serializers.CharField()
     current_round = serializers.IntegerField()
     opened_at = serializers.DateTimeField()
