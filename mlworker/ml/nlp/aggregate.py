@@ -6,6 +6,12 @@
   uncertain, else positive (HISTORICAL changes nothing; FAMILY drops the mention). Negation wins
   over uncertainty on one mention because the double negatives that mean "uncertain" ("cannot be
   excluded", "not ruled out") are rules of their own, longer than the "not" inside them.
+- The hedges that lean towards present -- PROBABLE_EXISTENCE ("probable", "likely", "suggestive
+  of", "A versus B") and [probable] phrases ("borderline heart size") -- take the schema's
+  `PROBABLE_VALUE`: uncertain (-1) in the CheXpert schema, as the CheXpert labeler has them, and
+  positive in ChestX-ray14's, whose human coding (Open-i; NegBio and the ChestX-ray14 labeller were
+  evaluated on it) counts "borderline cardiomegaly" and "atelectasis versus pneumonia" present and
+  only the weak hedges ("may represent", "possible", "cannot be excluded") absent.
 - A report's value per finding (the CheXpert labeler's aggregation): any positive mention ->
   positive, else any uncertain -> uncertain, else any negative -> negative, else blank.
 - No Finding (where the schema has it): positive when the report has labelled text and no other
@@ -17,22 +23,27 @@ from mlworker.ml.nlp.labels import NEGATIVE, POSITIVE, UNCERTAIN
 from mlworker.ml.nlp.mentions import Analysis, Mention
 from mlworker.ml.nlp.phrases import EXCLUDE, FLAGS, MENTION
 from mlworker.ml.nlp.phrases import NEGATIVE as NEGATIVE_KIND
+from mlworker.ml.nlp.phrases import PROBABLE as PROBABLE_KIND
 from mlworker.ml.nlp.phrases import UNCERTAIN as UNCERTAIN_KIND
-from mlworker.ml.nlp.rules import FAMILY, HYPOTHETICAL, NEGATED, POSSIBLE
+from mlworker.ml.nlp.rules import FAMILY, HYPOTHETICAL, NEGATED, POSSIBLE, PROBABLE
 from mlworker.ml.nlp.sections import section_at
 
 NOT_PATHOLOGY = frozenset({"Support Devices", NO_FINDING, *FLAGS})
-_CUE_CATEGORIES = frozenset({NEGATED, POSSIBLE, HYPOTHETICAL})
+_CUE_CATEGORIES = frozenset({NEGATED, POSSIBLE, PROBABLE, HYPOTHETICAL})
+# What a "probable" hedge means per schema (default: uncertain). See the module docstring.
+PROBABLE_VALUE: dict[str, str] = {"chestxray14": POSITIVE}
 _RANK = {POSITIVE: 3, UNCERTAIN: 2, NEGATIVE: 1}
 
 
-def mention_value(kind: str, mention: Mention) -> str | None:
+def mention_value(kind: str, mention: Mention, probable: str = UNCERTAIN) -> str | None:
     if kind == EXCLUDE:
         return None
     if kind == NEGATIVE_KIND:
         return NEGATIVE
     if kind == UNCERTAIN_KIND:
         return UNCERTAIN
+    if kind == PROBABLE_KIND:
+        return probable
     categories = {m.category for m in mention.modifiers}
     if FAMILY in categories:
         return None
@@ -40,6 +51,8 @@ def mention_value(kind: str, mention: Mention) -> str | None:
         return NEGATIVE
     if POSSIBLE in categories or HYPOTHETICAL in categories:
         return UNCERTAIN
+    if PROBABLE in categories:
+        return probable
     return POSITIVE
 
 
@@ -60,6 +73,7 @@ def assemble(
     Evidence comes as plain tuples in Evidence's field order, cues in Cue's (see labels.py).
     """
     sections = list(analysis.sections)
+    probable = PROBABLE_VALUE.get(schema.key, UNCERTAIN)
     evidence: dict[str, list[tuple]] = {}
     for mention in analysis.mentions:
         section = section_at(sections, mention.start)
@@ -67,7 +81,7 @@ def assemble(
             continue
         span = None
         for finding, kind in mention.pairs:
-            value = mention_value(kind, mention)
+            value = mention_value(kind, mention, probable)
             if value is None:
                 continue
             if span is None:

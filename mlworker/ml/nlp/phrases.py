@@ -2,11 +2,13 @@
 
 One plain-text file per finding, `phrases/<schema>/<finding slug>.txt` (slug: "Pleural Effusion" ->
 `pleural_effusion.txt`), plus one per flag under `phrases/flags/` (`implant.txt`). A file has up to
-four blocks; lines before the first block header belong to `[mention]`:
+five blocks; lines before the first block header belong to `[mention]`:
 
     [mention]    the finding is there unless ConText negates it or makes it uncertain
     [negative]   the phrase itself says the finding is absent ("normal heart size")
-    [uncertain]  the phrase itself says the finding is uncertain ("borderline heart size")
+    [uncertain]  the phrase itself says the finding is uncertain ("questionably enlarged heart")
+    [probable]   the phrase itself hedges but leans present ("borderline heart size"): uncertain in
+                 the CheXpert schema, present in ChestX-ray14's (see aggregate.py)
     [exclude]    not a mention although it contains one ("pericardial effusion" for Pleural Effusion)
 
 Each line is one phrase, matched case-insensitively on whole tokens. `#` starts a comment.
@@ -32,8 +34,9 @@ DEFAULT_PHRASES_DIR = Path(__file__).with_name("phrases")
 MENTION = "mention"
 NEGATIVE = "negative"
 UNCERTAIN = "uncertain"
+PROBABLE = "probable"
 EXCLUDE = "exclude"
-KINDS = (MENTION, NEGATIVE, UNCERTAIN, EXCLUDE)
+KINDS = (MENTION, NEGATIVE, UNCERTAIN, PROBABLE, EXCLUDE)
 
 IMPLANT = "Implant"
 FLAGS: tuple[str, ...] = (IMPLANT,)
