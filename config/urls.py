@@ -18,6 +18,9 @@ urlpatterns = [
 ]
 
 
+handler500 = "config.errors.server_error"  # JSON under /api/, a plain page elsewhere; never the debug page
+
+
 def handler404(request, exception=None):
     """Unmatched /api/ paths answer in the API's JSON error shape; the rest get Django's page."""
     from django.http import JsonResponse

@@ -1,5 +1,13 @@
-"""One JSON error shape for the whole API: {"error": {"code": ..., "message": ..., "detail": ...}}."""
+"""One JSON error shape for the whole API: {"error": {"code": ..., "message": ..., "detail": ...}}.
 
+An unexpected error (a bug) answers 500 in the same shape with an `error_id`, and the log gets that
+id with the exception's type and stack, never its message or local variables, which may quote
+patient data; a user reporting the id lets an operator find the traceback.
+"""
+
+import logging
+import traceback
+import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -11,6 +19,42 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotations.services.errors import DomainError
+
+log = logging.getLogger("arbiter.errors")
+
+
+def stack_without_messages(exc: BaseException) -> str:
+    """The exception's type and frames, and those of its causes; no messages, no locals."""
+    parts, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        kind = type(current)
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"Traceback (most recent call last):\n{frames}{kind.__module__}.{kind.__qualname__}")
+        current = current.__cause__ or current.__context__
+    return "\n(raised while handling, or caused by:)\n".join(reversed(parts))
+
+
+def unexpected_error_report(exc: BaseException, request: Any) -> str:
+    """Log an unexpected error under a new id (with its stack, never its message); returns the id."""
+    error_id = uuid.uuid4().hex
+    match = getattr(request, "resolver_match", None)
+    where = match.route if match is not None else "(unresolved)"
+    log.error(
+        "unexpected error %s: %s on %s %s\n%s",
+        error_id,
+        type(exc).__qualname__,
+        getattr(request, "method", "?"),
+        where,
+        stack_without_messages(exc),
+    )
+    return error_id
+
+
+def unexpected_error_body(error_id: str) -> dict:
+    message = f"An unexpected error occurred; it was logged as {error_id} (quote it when reporting it)."
+    return {"error": {"code": "server_error", "message": message, "detail": None, "error_id": error_id}}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -43,7 +87,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        error_id = unexpected_error_report(exc, context.get("request"))
+        return Response(unexpected_error_body(error_id), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
         message = "The request is not valid; see detail."

@@ -19,7 +19,15 @@ from annotations.models import AdjudicationCase, ModelVersion, QCFlag, RankingSc
 from annotations.models.choices import LabelSource
 from annotations.services.labels import LabelInput, expert_labels_import, labels_put
 from annotations.services.ranking import acquisition_strategy
-from tests.annotations.reading.conftest import api_client, claim, enqueue, labels, make_images, read_item
+from tests.annotations.reading.conftest import (
+    api_client,
+    claim,
+    enqueue,
+    labels,
+    make_images,
+    read_item,
+    submit,
+)
 
 ROLES = ("radiologist", "adjudicator", "admin", "export", "outsider")
 DATA, DENIED, EMPTY = "data", "denied", "empty"
@@ -108,9 +116,10 @@ def world(make_team, make_user, eager_celery, django_capture_on_commit_callbacks
         read_item(team, reader, {"labels": labels(ds, Fracture="positive")})
     enqueue(team, [disputed])
     read_item(team, r0, {"labels": labels(ds, Pneumothorax="positive")})
+    second = claim(team, r1)
     enqueue(team, [claimed])
     assert claim(team, r0)["item"]["image"]["id"] == claimed.pk  # r0 holds an open claim
-    read_item(team, r1, {"labels": labels(ds)})
+    submit(team, r1, second["read"]["id"], {"labels": labels(ds)})  # disagrees: a case opens
     assert AdjudicationCase.objects.filter(image=disputed).exists()
     expert_labels_import(image=imported, schema=ds.schema, values={"Fracture": "negative"}, reason="test")
     QCFlag.objects.create(image=flagged, kind="rotated", probability=0.9, source_version="rot-v1")
