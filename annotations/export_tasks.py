@@ -1,19 +1,50 @@
-"""Celery task that writes a label-set snapshot's files (registered through annotations.tasks)."""
+"""Celery task that writes a label-set snapshot's files (registered through annotations.tasks).
+
+Through the job lifecycle (annotations.services.job_lifecycle): the snapshot's job is claimed and
+beats while the files are written; a full or unwritable export disk fails it with that reason (and
+the snapshot with it: annotations.services.job_endings); a job re-queued after its worker died
+builds again (the build is idempotent: temporary files, published once under the row lock).
+"""
 
 from celery import shared_task
 
-from annotations.models import LabelSetSnapshot
+from annotations.models import Job, LabelSetSnapshot
+from annotations.services.io_errors import describe_os_error
+from annotations.services.job_endings import job_ended
+from annotations.services.job_lifecycle import job_claim
 
 
-@shared_task(acks_late=True)
-def build_snapshot(snapshot_id: int) -> dict:
+@shared_task(bind=True, acks_late=True)
+def build_snapshot(self, snapshot_id: int) -> dict:
     """Idempotent: a snapshot already written is left as it is; a failed one records its error."""
     from annotations.services.snapshots import snapshot_build
 
-    try:
-        snapshot = snapshot_build(snapshot_id)
-    except LabelSetSnapshot.DoesNotExist:
-        return {"missing": snapshot_id}
-    except Exception as exc:  # recorded on the snapshot and its job by snapshot_build
-        return {"failed": str(exc)[:200]}
-    return {"snapshot": snapshot.pk, "status": snapshot.status, "labels": snapshot.label_count}
+    job_id = LabelSetSnapshot.objects.filter(pk=snapshot_id).values_list("job_id", flat=True).first()
+    if job_id is None:  # no snapshot, or one without a job (made before jobs had snapshots)
+        try:
+            snapshot = snapshot_build(snapshot_id)
+        except LabelSetSnapshot.DoesNotExist:
+            return {"missing": snapshot_id}
+        except Exception as exc:  # recorded on the snapshot by snapshot_build
+            return {"failed": str(exc)[:200]}
+        return {"snapshot": snapshot.pk, "status": snapshot.status, "labels": snapshot.label_count}
+    run = job_claim(job_id, task_id=self.request.id or "")
+    if run is None:  # finished, cancelled, or being written by a live worker
+        return {"snapshot": snapshot_id, "skipped": True}
+    with run:
+        try:
+            snapshot_build(snapshot_id)  # finishes the job itself (succeeded, or failed and raises)
+        except OSError as exc:  # name the cause (disk full, permission) on the job and the snapshot
+            failure = describe_os_error(exc, doing="writing the snapshot files")
+            entry = {"file": "", "code": failure.code, "message": failure.message}
+            Job.objects.filter(pk=job_id, claim=run.token).update(errors=[entry])
+            LabelSetSnapshot.objects.filter(pk=snapshot_id, status=LabelSetSnapshot.Status.FAILED).update(
+                error=failure.message
+            )
+            raise
+        run.ended = True
+    job_ended(job_id)
+    if not run.result:
+        snapshot = LabelSetSnapshot.objects.get(pk=snapshot_id)
+        return {"snapshot": snapshot.pk, "status": snapshot.status, "labels": snapshot.label_count}
+    return {"snapshot": snapshot_id, **run.result}

@@ -13,7 +13,7 @@ from annotations.services.pacs import pacs_sync
     acks_late=True,
     autoretry_for=(PacsError,),
     retry_backoff=60,
-    retry_backoff_max=900,
+    retry_backoff_max=240,  # below the broker's visibility timeout, or a waiting retry is redelivered
     max_retries=3,
 )
 def pacs_sync_source(self, source_id: int) -> dict:

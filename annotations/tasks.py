@@ -4,48 +4,38 @@ from celery import shared_task
 
 from annotations.ingest.registry import run_importer
 from annotations.ingest.results import IngestSummary
-from annotations.models import Job
-from annotations.models.choices import JobStatus
-from annotations.services.errors import DomainError
-from annotations.services.jobs import job_finish, job_progress, job_start
-from annotations.services.uploads import prepare_import_paths
+from annotations.services.job_lifecycle import job_claim
+from annotations.services.uploads import prepare_import_paths, upload_release
 
 
 @shared_task(bind=True, acks_late=True)
 def import_job(self, job_id: int) -> dict:
-    """Run an uploaded import. Re-running is safe: the importers are idempotent."""
-    job = Job.objects.select_related("dataset").get(pk=job_id)
-    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-        return job.summary
-    job_start(job_id, task_id=self.request.id or "")
+    """Run an uploaded import through the job lifecycle (annotations.services.job_lifecycle).
+
+    Re-running is safe: the importers are idempotent, so a job re-queued after its worker died
+    imports only what is missing. A cancel stops it at the next file; a full or unwritable disk
+    fails it with that reason. When it has ended, its upload is freed (a failed one keeps the file).
+    """
+    run = job_claim(job_id, task_id=self.request.id or "")
+    if run is None:  # finished, cancelled, or running on a live worker
+        return {"job": job_id, "skipped": True}
+    job = run.job
     unpack = IngestSummary()
-    try:
+
+    def on_progress(done: int, total: int | None) -> None:
+        run.progress(done, total)
+        run.check_cancelled()
+
+    with run:
         paths = prepare_import_paths(job, unpack)
-        summary = run_importer(
-            job.params["importer"],
-            job.dataset,
-            paths,
-            on_progress=lambda done, total: job_progress(job_id, done, total),
-        )
-    except (DomainError, ValueError) as exc:
-        job_finish(
-            job_id,
-            summary=unpack.counts(),
-            errors=[
-                {
-                    "file": job.params.get("file", ""),
-                    "code": getattr(exc, "code", "invalid"),
-                    "message": str(exc),
-                }
-            ],
-            failed=True,
-        )
-        return {"failed": str(exc)}
-    summary.failed += unpack.failed
-    summary.errors = unpack.errors + summary.errors
-    result = summary.as_dict()
-    job_finish(job_id, summary=summary.counts(), errors=result["errors"])
-    return summary.counts()
+        run.check_cancelled()
+        summary = run_importer(job.params["importer"], job.dataset, paths, on_progress=on_progress)
+        summary.failed += unpack.failed
+        summary.errors = unpack.errors + summary.errors
+        run.finish(summary=summary.counts(), errors=summary.as_dict()["errors"])
+    job.refresh_from_db()
+    upload_release(job)
+    return run.result
 
 
 # Registered with the worker through this module (the app autodiscovers annotations.tasks).

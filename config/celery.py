@@ -2,11 +2,18 @@
 
 Tasks are idempotent and acknowledged late, so a worker killed mid-task has its task redelivered
 and the rerun upserts the same rows. GPU workers take one task at a time (prefetch 1).
+
+No job depends on the broker alone to come back from a dead worker: the filesystem transport of the
+embedded default deletes a message when it is fetched (it cannot redeliver), and Redis redelivers
+only after its visibility timeout. Every job beats while it runs and the job reaper
+(annotations.services.job_reaper) re-queues or fails one whose heartbeat stopped; it runs as a timer
+thread in every worker (started below when the worker is ready) and from beat.
 """
 
 import os
 
 from celery import Celery
+from celery.signals import worker_ready, worker_shutting_down
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -26,6 +33,7 @@ app.conf.update(
     task_serializer="json",
     accept_content=["json"],
     broker_connection_retry_on_startup=True,
+    include=["annotations.reaper"],
 )
 app.autodiscover_tasks(["annotations", "mlworker"])
 
@@ -41,9 +49,24 @@ app.conf.beat_schedule = {
         "task": "mlworker.retrieval_tasks.refresh_retrieval_indexes",
         "schedule": 3600.0,
     },
-    # Fail training runs whose worker died without a word (SIGKILL, OOM): their heartbeat went stale.
-    "training-runs-reap": {
-        "task": "mlworker.tasks.learning.reap_stale_training_runs",
-        "schedule": 300.0,
+    # Re-queue or fail jobs and training runs whose worker died without a word (SIGKILL, OOM): their
+    # heartbeat went stale. Every worker also runs this on its own timer (below).
+    "jobs-reap": {
+        "task": "annotations.reaper.reap_jobs",
+        "schedule": float(os.environ.get("ARBITER_REAPER_SECONDS", "30") or 30) or 30.0,
     },
 }
+
+
+@worker_ready.connect
+def _start_job_reaper(**_kwargs) -> None:
+    from annotations.reaper import start_reaper_timer
+
+    start_reaper_timer()
+
+
+@worker_shutting_down.connect
+def _stop_job_reaper(**_kwargs) -> None:
+    from annotations.reaper import stop_reaper_timer
+
+    stop_reaper_timer()

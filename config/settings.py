@@ -125,8 +125,18 @@ ARBITER_MAX_OPEN_CLAIMS = env.int("ARBITER_MAX_OPEN_CLAIMS", default=2)
 # Similar-case search is exact up to this many embeddings, approximate (FAISS IVF) beyond.
 ARBITER_RETRIEVAL_EXACT_MAX = env.int("ARBITER_RETRIEVAL_EXACT_MAX", default=50_000)
 ARBITER_MODEL_SIZE = env.str("ARBITER_MODEL_SIZE", default="tiny")
-# A running training run whose heartbeat is older than this is failed by the reaper (killed worker).
-ARBITER_TRAINING_STALE_MINUTES = env.int("ARBITER_TRAINING_STALE_MINUTES", default=10)
+# The job lifecycle (annotations.services.job_lifecycle, job_reaper): the worker running a job or a
+# training run beats every HEARTBEAT seconds (a thread: even inside a long call); one silent for
+# STALE seconds lost its worker, and the reaper (a timer in every worker, every REAPER seconds, and
+# beat) re-queues it (idempotent kinds, at most MAX_ATTEMPTS times) or fails it with the reason.
+ARBITER_JOB_HEARTBEAT_SECONDS = env.float("ARBITER_JOB_HEARTBEAT_SECONDS", default=10.0)
+ARBITER_JOB_STALE_SECONDS = env.float("ARBITER_JOB_STALE_SECONDS", default=60.0)
+ARBITER_REAPER_SECONDS = env.float("ARBITER_REAPER_SECONDS", default=30.0)
+ARBITER_JOB_MAX_ATTEMPTS = env.int("ARBITER_JOB_MAX_ATTEMPTS", default=3)
+# A queued job's task is sent again after this long (a message lost with a worker or a broker outage).
+ARBITER_JOB_QUEUED_RESEND_SECONDS = env.float("ARBITER_JOB_QUEUED_RESEND_SECONDS", default=600.0)
+# A failed import keeps its uploaded file this long (for a retry); every other upload goes when its job ends.
+ARBITER_FAILED_UPLOAD_KEEP_HOURS = env.float("ARBITER_FAILED_UPLOAD_KEEP_HOURS", default=24.0)
 
 REST_FRAMEWORK = {
     # The first class answers an anonymous request: a token class gives 401 with WWW-Authenticate
@@ -171,8 +181,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _d in ("queue", "processed", "control"):
         (_broker_dir / _d).mkdir(parents=True, exist_ok=True)
 elif CELERY_BROKER_URL.startswith("redis"):
-    # A task not acknowledged within this time is redelivered; it must exceed the longest task.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 6 * 3600)}
+    # A task not acknowledged within this time is redelivered. Short is safe: a redelivered copy of a
+    # task still running finds its job claimed with a fresh heartbeat and exits, and the reaper
+    # recovers a dead worker's job sooner anyway. It must exceed the longest countdown (PACS retries).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", 300)}
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

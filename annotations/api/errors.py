@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotations.services.errors import DomainError
+from annotations.services.io_errors import describe_os_error
 
 log = logging.getLogger("arbiter.errors")
 
@@ -71,6 +72,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             },
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "2"},
+        )
+    if isinstance(exc, OSError):
+        # The server's own storage failed (a full or unwritable disk while Django spooled an upload,
+        # for instance): say so in the one error shape, never as a debug page.
+        failure = describe_os_error(exc, doing="handling the request")
+        return Response(
+            {"error": {"code": failure.code, "message": failure.message, "detail": None}},
+            status=failure.http_status,
         )
     if isinstance(exc, DomainError):
         return Response(

@@ -181,7 +181,6 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
         request=None,
         responses={
             200: s.JobSerializer,
-            400: OpenApiResponse(description="not a scoring job (only scoring jobs can be cancelled)"),
             403: OpenApiResponse(description="not an admin of the job's dataset"),
             404: OpenApiResponse(description="no such job (or not a member of its dataset)"),
             409: OpenApiResponse(description="already finished, or finishing"),
@@ -189,9 +188,11 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk=None) -> Response:
-        """Cancel a queued or running scoring job (admins of its dataset). The status is `cancelled`
-        at once; workers stop within one slice of images and the queued chunks exit without scoring.
-        Predictions already stored stay. 409 when it already finished (or is finishing)."""
+        """Cancel a queued or running job of any kind (admins of its dataset). The status is
+        `cancelled` at once, also when its worker is gone; a live worker stops at its next heartbeat
+        or check (a scoring job within one slice of images; queued chunks exit without scoring).
+        What was stored before stays (imported images, labels, predictions). 409 when it already
+        finished (or a scoring job is finishing)."""
         job = self.get_queryset().filter(pk=object_id(pk, "job")).first()
         if job is None:
             raise NotFoundError("No such job.")

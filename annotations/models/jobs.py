@@ -1,4 +1,9 @@
-"""Background jobs (imports, NLP, scoring, QC) with progress and a per-file error summary."""
+"""Background jobs (imports, NLP, scoring, QC) with progress and a per-file error summary.
+
+The lifecycle fields (`heartbeat_at`, `claim`, `attempts`) belong to annotations.services.job_lifecycle
+and annotations.services.job_reaper: the worker running a job refreshes its heartbeat, and a job whose
+heartbeat stopped is re-queued (idempotent kinds) or failed with the reason.
+"""
 
 from django.conf import settings
 from django.db import models
@@ -26,3 +31,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by the worker running the job (or, while queued, when it was last sent).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The token of the worker's claim on a running job: only that worker may beat, progress or finish it.
+    claim = models.CharField(max_length=32, blank=True)
+    # How many times the reaper re-queued it after its worker was lost.
+    attempts = models.PositiveSmallIntegerField(default=0)

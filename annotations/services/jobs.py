@@ -1,10 +1,14 @@
 """Background jobs: create, report progress, finish with a summary, cancel. Progress writes are throttled.
 
-`job_cancel` cancels scoring jobs only. A scoring job's every step re-reads the job row and stops
-on a cancelled one (see annotations.services.scoring). Import, NLP, QC, ranking and export jobs
-finish through `job_finish` / their own unconditional updates and never look at the status while
-they run, so "cancelled" would be overwritten by "succeeded" a moment later: they are refused
-with a 400 rather than pretending to stop.
+Workers run jobs through annotations.services.job_lifecycle (claim, heartbeat, cancel check,
+finish); `job_start` / `job_progress` / `job_finish` remain for code that reports on a job it did
+not claim (the snapshot build), and like the lifecycle they never move a job that has ended:
+every write is conditional on the job being queued or running.
+
+`job_cancel` cancels every kind of job at once: the status becomes `cancelled` in one conditional
+UPDATE, so nothing a worker writes afterwards (beat, progress, finish: all conditional on
+`running`) can undo it; the worker notices at its next heartbeat or cancel check and stops. A
+scoring job re-reads the job row between slices of images (see annotations.services.scoring).
 """
 
 import time
@@ -17,9 +21,7 @@ from django.utils import timezone
 from annotations.models import Job
 from annotations.models.choices import ACTIVE_JOB_STATUSES, JobKind, JobStatus
 from annotations.services.audit import audit_record
-from annotations.services.errors import ConflictError, InvalidInputError
-
-CANCELLABLE_KINDS: tuple[str, ...] = (JobKind.SCORING,)
+from annotations.services.errors import ConflictError
 
 _last_write: dict[int, float] = {}
 
@@ -34,7 +36,12 @@ def job_create(*, kind: str, dataset=None, params: dict | None = None, created_b
 
 
 def job_start(job_id: int, *, task_id: str = "") -> None:
-    Job.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, started_at=timezone.now(), task_id=task_id)
+    """queued -> running (a job already running under a claim keeps it; an ended one is left)."""
+    now = timezone.now()
+    fields = {"task_id": task_id} if task_id else {}
+    Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, **fields
+    )
 
 
 def job_progress(job_id: int, done: int, total: int | None, *, min_interval: float = 0.5) -> None:
@@ -42,16 +49,16 @@ def job_progress(job_id: int, done: int, total: int | None, *, min_interval: flo
     if now - _last_write.get(job_id, 0.0) < min_interval:
         return
     _last_write[job_id] = now
-    fields = {"done": done}
+    fields = {"done": done, "heartbeat_at": timezone.now()}
     if total is not None:
         fields["total"] = total
-    Job.objects.filter(pk=job_id).update(**fields)
+    Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(**fields)
 
 
 def job_finish(job_id: int, *, summary: dict, errors: list, failed: bool = False) -> None:
     _last_write.pop(job_id, None)
     processed = sum(int(summary.get(k, 0)) for k in ("created", "existing", "failed"))
-    Job.objects.filter(pk=job_id).update(
+    Job.objects.filter(pk=job_id, status__in=ACTIVE_JOB_STATUSES).update(
         status=JobStatus.FAILED if failed else JobStatus.SUCCEEDED,
         summary=summary,
         errors=errors,
@@ -59,31 +66,31 @@ def job_finish(job_id: int, *, summary: dict, errors: list, failed: bool = False
         total=Greatest(F("total"), processed),
         finished_at=timezone.now(),
     )
+    from annotations.services.job_endings import job_ended
+
+    job_ended(job_id)
 
 
 @transaction.atomic
 def job_cancel(*, job: Job, user) -> Job:
-    """queued or running -> cancelled, at once, for scoring jobs; returns the job as it now is.
+    """queued or running -> cancelled, at once, for every kind; returns the job as it now is.
 
-    The workers notice within one slice of images (see mlworker.tasks.gpu); chunks still queued
-    exit without scoring. Predictions already stored stay. 409 when the job already finished, or
-    when every chunk is scored and it is finishing (ranking refresh): cancelling then saves nothing.
-    The status change is a conditional UPDATE under the row lock, so it races safely with the
-    finaliser's `scoring_finish` (also conditional): exactly one of them wins.
+    A worker still running it notices at its next heartbeat or cancel check and stops; a job whose
+    worker is gone is simply over. What was stored before the cancel stays (imported images,
+    labels, predictions: each valid on its own). Scoring workers notice within one slice of images
+    (see mlworker.tasks.gpu); chunks still queued exit without scoring. 409 when the job already
+    finished, or when every chunk of a scoring job is scored and it is finishing (ranking refresh):
+    cancelling then saves nothing. The status change is a conditional UPDATE under the row lock, so
+    it races safely with the worker's conditional finish: exactly one of them wins.
     """
     from annotations.services.scoring import scoring_finishing
 
     job = Job.objects.select_for_update(of=("self",)).select_related("dataset").get(pk=job.pk)
-    if job.kind not in CANCELLABLE_KINDS:
-        raise InvalidInputError(
-            f"{job.get_kind_display()} jobs cannot be cancelled; only scoring jobs can.",
-            code="not_cancellable",
-        )
     if job.status not in ACTIVE_JOB_STATUSES:
         raise ConflictError(
             f"Job #{job.pk} already {job.status}; there is nothing to cancel.", code="job_finished"
         )
-    if job.status == JobStatus.RUNNING and scoring_finishing(job):
+    if job.kind == JobKind.SCORING and job.status == JobStatus.RUNNING and scoring_finishing(job):
         raise ConflictError(
             f"Every image of job #{job.pk} is scored and it is finishing (re-ranking); "
             "it can no longer be cancelled.",
@@ -102,4 +109,7 @@ def job_cancel(*, job: Job, user) -> Job:
         before=before,
         after={"status": job.status, "kind": job.kind},
     )
+    from annotations.services.job_endings import job_ended
+
+    transaction.on_commit(lambda: job_ended(job.pk))
     return job

@@ -44,7 +44,6 @@ from annotations.models import (
 )
 from annotations.models.choices import (
     JobKind,
-    JobStatus,
     LabelSource,
     ModelStatus,
     QCStatus,
@@ -53,8 +52,8 @@ from annotations.models.choices import (
 )
 from annotations.selectors.final_labels import current_final_labels
 from annotations.services.audit import audit_record
-from annotations.services.errors import DomainError, InvalidInputError, NotFoundError
-from annotations.services.jobs import job_create, job_finish, job_start
+from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.jobs import job_create
 from annotations.services.model_specs import model_kind_for, model_labels
 from annotations.services.training_data import label_matrix
 from annotations.services.worklist import worklist_reprioritise
@@ -276,22 +275,16 @@ def ranking_refresh_start(*, dataset: Dataset, user, force: bool = True) -> Job:
 
 def ranking_refresh_run(job_id: int, *, task_id: str = "") -> dict:
     """The worker side of `ranking_refresh_start` (idempotent: a finished job is left alone)."""
-    job = Job.objects.filter(pk=job_id).first()
-    if job is None or job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+    from annotations.services.job_lifecycle import job_claim
+
+    run = job_claim(job_id, task_id=task_id)
+    if run is None:  # finished, cancelled, or running on a live worker
         return {"job": job_id, "skipped": True}
-    job_start(job_id, task_id=task_id)
-    try:
+    with run:
         written = ranking_refresh(
-            dataset_id=job.dataset_id, model_version_id=None, force=bool(job.params.get("force", True))
+            dataset_id=run.job.dataset_id,
+            model_version_id=None,
+            force=bool(run.job.params.get("force", True)),
         )
-    except DomainError as exc:
-        job_finish(
-            job_id,
-            summary={"failed": 1},
-            errors=[{"file": "", "code": exc.code, "message": str(exc)}],
-            failed=True,
-        )
-        return {"job": job_id, "error": str(exc)}
-    summary = {"scores": written, "created": written}
-    job_finish(job_id, summary=summary, errors=[])
-    return {"job": job_id, **summary}
+        run.finish(summary={"scores": written, "created": written}, errors=[])
+    return {"job": job_id, **run.result}

@@ -20,9 +20,16 @@ set complete (so no finaliser: no ranking refresh, no index build), and `scoring
 embeddings, model labels) stays: it is valid output of the model, and a later scoring job upserts
 over it.
 
+A worker lost mid-chunk (SIGKILL, out of memory) is noticed by its heartbeat: a chunk claims itself
+(`scoring_chunk_claim`: a token and a time in `chunk_beats`) and a thread refreshes that and the
+job's `heartbeat_at` while it runs (`scoring_chunk_beat`). The job reaper sends `score_dataset` again
+for a running job whose heartbeat went stale; the plan then re-sends the chunks not recorded done,
+and a chunk claimed by a live worker or done already is skipped, so a duplicate is harmless.
+
 Job.summary while it runs: {"model_version", "chunks": n, "bounds": [[first id, last id], ...],
-"done_chunks": {"3": {"scored": n, "failed": n, "decoded": n, "seconds": s}}, ...}; done/total count
-images. Finished: totals (scored, failed, decoded), per-chunk detail dropped.
+"done_chunks": {"3": {"scored": n, "failed": n, "decoded": n, "seconds": s}},
+"chunk_beats": {"4": [token, unix time]}, ...}; done/total count images. Finished: totals (scored,
+failed, decoded), per-chunk detail dropped.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from annotations.models import Image, Job, ModelVersion
 from annotations.models.choices import FINISHED_JOB_STATUSES, JobKind, JobStatus, ModelKind, ModelStatus
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.job_lifecycle import stale_seconds
 from annotations.services.jobs import job_create
 from annotations.services.model_store import model_weights_path
 
@@ -144,22 +152,59 @@ def scoring_plan(job_id: int, *, task_id: str = "") -> list[tuple[int, list[int]
             job.total = len(ids)
             job.done = 0
             job.status = JobStatus.RUNNING
-            job.started_at = timezone.now()
+            job.started_at = job.heartbeat_at = timezone.now()
             job.task_id = task_id
-            job.save(update_fields=["summary", "total", "done", "status", "started_at", "task_id"])
+            job.save(
+                update_fields=["summary", "total", "done", "status", "started_at", "heartbeat_at", "task_id"]
+            )
             return list(enumerate(chunks))
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["heartbeat_at"])
         finished = job.summary.get("done_chunks", {})
     return [
         (n, [i for i in ids if lo <= i <= hi]) for n, (lo, hi) in enumerate(bounds) if str(n) not in finished
     ]
 
 
-def scoring_chunk_finished(job_id: int, chunk: int) -> bool:
-    """Whether the chunk is already recorded done (a redelivered chunk then skips the work)."""
-    job = Job.objects.filter(pk=job_id).values("status", "summary").first()
-    if job is None or job["status"] != JobStatus.RUNNING:
-        return True
-    return str(chunk) in job["summary"].get("done_chunks", {})
+def scoring_chunk_claim(job_id: int, chunk: int, token: str) -> bool:
+    """Claim the chunk for the worker holding `token`: False when it is done, the job is not running,
+    or another worker holds it with a fresh beat (a duplicate delivery)."""
+    return _chunk_beat(job_id, chunk, token, claim=True)
+
+
+def scoring_chunk_beat(job_id: int, chunk: int, token: str) -> bool:
+    """The chunk's heartbeat (and the job's); False once the job is not running or the chunk is not
+    ours any more (the heartbeat thread then stops)."""
+    return _chunk_beat(job_id, chunk, token, claim=False)
+
+
+def scoring_chunk_release(job_id: int, chunk: int, token: str) -> None:
+    """Give the chunk's claim back (its task ended without recording it done: an error, a retry)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        beats = job.summary.get("chunk_beats", {}) if job is not None else {}
+        if beats.get(str(chunk), [None])[0] == token:
+            beats.pop(str(chunk))
+            job.save(update_fields=["summary"])
+
+
+def _chunk_beat(job_id: int, chunk: int, token: str, *, claim: bool) -> bool:
+    now = time.time()
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != JobStatus.RUNNING:
+            return False
+        if str(chunk) in job.summary.get("done_chunks", {}):
+            return False
+        beats = job.summary.setdefault("chunk_beats", {})
+        held = beats.get(str(chunk))
+        mine = held is not None and held[0] == token
+        if not mine and (not claim or (held is not None and now - float(held[1]) < stale_seconds())):
+            return False
+        beats[str(chunk)] = [token, now]
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["summary", "heartbeat_at"])
+    return True
 
 
 def scoring_stopped(job_id: int) -> bool:
@@ -215,6 +260,7 @@ def scoring_chunk_stopped(job_id: int, chunk: int, *, done: int) -> None:
         if job is None or str(chunk) in job.summary.get("done_chunks", {}):
             return
         job.summary.setdefault("running_chunks", {})[str(chunk)] = done
+        job.summary.get("chunk_beats", {}).pop(str(chunk), None)
         job.done = _images_done(job.summary)
         job.save(update_fields=["summary", "done"])
 
@@ -240,6 +286,7 @@ def scoring_chunk_done(
             "seconds": round(seconds, 3),
         }
         job.summary.get("running_chunks", {}).pop(str(chunk), None)
+        job.summary.get("chunk_beats", {}).pop(str(chunk), None)
         job.done = _images_done(job.summary)
         if errors and len(job.errors) < MAX_ERRORS:
             known = {(e.get("file"), e.get("code")) for e in job.errors}

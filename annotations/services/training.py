@@ -8,9 +8,12 @@ While it runs, the worker writes `progress` (phase, epoch, loss, validation AURO
 heartbeat (`heartbeat_at`, at least every few seconds while batches run) through `RunMonitor`, which
 also reads `cancel_requested` for `fit(should_cancel=...)`. A worker killed outright (SIGKILL, OOM,
 machine loss) writes nothing more: `training_runs_reap` marks runs whose heartbeat is older than
-`ARBITER_TRAINING_STALE_MINUTES` (default 10) failed. It runs on every start and from a periodic
-beat task. A run that is no longer `running` can never register a model version (the registry
-re-checks the status under a row lock), so a reaped or cancelled run never half-promotes.
+`ARBITER_JOB_STALE_SECONDS` (default 60; a thread beats every ARBITER_JOB_HEARTBEAT_SECONDS even
+inside a long call) failed, or cancelled when a cancel was asked. It runs on every start and from
+the job reaper (annotations.services.job_reaper: a timer in every worker, and beat). A cancel of a
+run whose worker is gone (no heartbeat for three beats) takes effect at once. A run that is no
+longer `running` can never register a model version (the registry re-checks the status under a row
+lock), so a reaped or cancelled run never half-promotes.
 """
 
 import logging
@@ -39,7 +42,12 @@ FINISHED = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
 def stale_after() -> timedelta:
-    return timedelta(minutes=float(getattr(settings, "ARBITER_TRAINING_STALE_MINUTES", 10)))
+    return timedelta(seconds=float(getattr(settings, "ARBITER_JOB_STALE_SECONDS", 60)))
+
+
+def gone_after() -> timedelta:
+    """No heartbeat for this long (three beats) and the worker is taken for gone by a cancel."""
+    return timedelta(seconds=3 * float(getattr(settings, "ARBITER_JOB_HEARTBEAT_SECONDS", 10)))
 
 
 def finite(value: Any) -> Any:
@@ -51,7 +59,7 @@ def finite(value: Any) -> Any:
 
 def training_runs_reap(*, older_than: timedelta | None = None, run_id: int | None = None) -> int:
     """Mark running runs (all, or `run_id`) without a heartbeat for `older_than` (default: the stale
-    setting) failed; returns how many."""
+    setting) failed, or cancelled where a cancel was asked; returns how many."""
     cutoff = timezone.now() - (older_than if older_than is not None else stale_after())
     stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     candidates = TrainingRun.objects.filter(stale, status=RunStatus.RUNNING).select_related("dataset")
@@ -64,8 +72,12 @@ def training_runs_reap(*, older_than: timedelta | None = None, run_id: int | Non
             f"The worker running this training stopped responding (no heartbeat for {minutes:.1f} "
             "minutes: killed, out of memory or lost). Nothing was registered; start a new run."
         )
+        status = RunStatus.CANCELLED if run.cancel_requested else RunStatus.FAILED
         n = TrainingRun.objects.filter(stale, pk=run.pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED, error=error, finished_at=timezone.now()
+            status=status,
+            error="" if run.cancel_requested else error,
+            finished_at=timezone.now(),
+            progress={**run.progress, "phase": status},
         )
         if n:
             reaped += 1
@@ -75,7 +87,7 @@ def training_runs_reap(*, older_than: timedelta | None = None, run_id: int | Non
                 obj=run,
                 dataset=run.dataset,
                 before={"status": RunStatus.RUNNING, "heartbeat_at": str(run.heartbeat_at)},
-                after={"status": RunStatus.FAILED},
+                after={"status": status},
             )
             log.warning("training run %s reaped: no heartbeat for %.1f min", run.pk, minutes)
     return reaped
@@ -136,7 +148,8 @@ def training_run_dispatch(run: TrainingRun, *, queue: str | None = None) -> None
 
 @transaction.atomic
 def training_run_cancel(*, run: TrainingRun, user) -> TrainingRun:
-    """A queued run is cancelled at once; a running one stops between batches (within seconds)."""
+    """A queued run is cancelled at once; a running one stops between batches (within seconds), and
+    one whose worker is gone (no heartbeat for three beats) is cancelled at once too."""
     run = TrainingRun.objects.select_for_update().select_related("dataset").get(pk=run.pk)
     before = {"status": run.status, "cancel_requested": run.cancel_requested}
     if run.status in FINISHED:
@@ -144,7 +157,10 @@ def training_run_cancel(*, run: TrainingRun, user) -> TrainingRun:
             f"This run already {run.status}; there is nothing to cancel.", code="run_finished"
         )
     run.cancel_requested = True
-    if run.status == RunStatus.QUEUED:
+    if run.status == RunStatus.QUEUED or (
+        run.status == RunStatus.RUNNING
+        and (run.heartbeat_at or run.started_at) < timezone.now() - gone_after()
+    ):
         run.status = RunStatus.CANCELLED
         run.finished_at = timezone.now()
         run.progress = {**run.progress, "phase": "cancelled"}
@@ -230,6 +246,11 @@ class RunMonitor:
         if TrainingRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
             self.stop_reason = self.stop_reason or "cancelled"
         self._last = time.monotonic()
+
+    def pulse(self) -> bool:
+        """The heartbeat thread's beat (annotations.services.heartbeat): False once the run must stop."""
+        self._write()
+        return self.stop_reason is None
 
     def beat(self) -> bool:
         """Heartbeat (throttled); True when the run should stop."""

@@ -15,11 +15,14 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
+from django.db import connection
 from django.utils import timezone
 
 from annotations.models import TrainingRun
 from annotations.models.choices import ModelKind, RunStatus
 from annotations.services.errors import DomainError
+from annotations.services.heartbeat import Heartbeat
+from annotations.services.job_lifecycle import heartbeat_seconds
 from annotations.services.model_evaluation import (
     evaluate_test_split,
     predict,
@@ -168,6 +171,9 @@ def training_run_execute(run_id: int, *, task_id: str = "") -> dict:
         status = TrainingRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
         return {"run": run_id, "status": status, "skipped": True}
     monitor = RunMonitor(run.pk)
+    # A thread beats while the run works (even inside one long call), so only a dead worker goes
+    # silent; inside a transaction (an eager test) the run beats between batches instead.
+    pulse = None if connection.in_atomic_block else Heartbeat(monitor.pulse, heartbeat_seconds()).start()
     try:
         cfg = run_config_parse(run.config)
         with torch_threads(cfg.threads):
@@ -202,3 +208,6 @@ def training_run_execute(run_id: int, *, task_id: str = "") -> dict:
             log.exception("training run %s failed", run.pk)
         training_run_finish(run.pk, status=RunStatus.FAILED, error=message)
         return {"run": run.pk, "status": RunStatus.FAILED.value, "error": message}
+    finally:
+        if pulse is not None:
+            pulse.stop()

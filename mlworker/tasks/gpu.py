@@ -14,18 +14,24 @@ batches, 1024 images on a GPU, 256 on the CPU), then stops early. Each sub-batch
 embeddings are stored before the next check, and what was stored stays.
 """
 
+import contextlib
 import logging
+import uuid
 
 from celery import group, shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connection
 
 from annotations.models import ModelVersion
 from annotations.services.errors import DomainError
+from annotations.services.heartbeat import Heartbeat
+from annotations.services.job_lifecycle import heartbeat_seconds
 from annotations.services.scoring import (
     scoring_all_chunks_done,
+    scoring_chunk_beat,
+    scoring_chunk_claim,
     scoring_chunk_done,
-    scoring_chunk_finished,
     scoring_chunk_progress,
+    scoring_chunk_release,
     scoring_chunk_stopped,
     scoring_fail,
     scoring_plan,
@@ -64,10 +70,30 @@ def score_dataset(self, model_version_id: int, job_id: int) -> dict:
 def score_chunk(self, model_version_id: int, image_ids: list[int], job_id: int, chunk: int = 0) -> dict:
     from mlworker.tasks.scoring import score_finalise
 
-    if scoring_chunk_finished(job_id, chunk):  # recorded done, or the job is no longer running
+    token = uuid.uuid4().hex
+    if not scoring_chunk_claim(job_id, chunk, token):  # done, job not running, or a live worker has it
         if scoring_all_chunks_done(job_id):  # redelivered after recording, before queueing the finaliser
             score_finalise.delay(model_version_id, job_id)
-        return {"chunk": chunk, "status": "cancelled" if scoring_stopped(job_id) else "already done"}
+        return {
+            "chunk": chunk,
+            "status": "cancelled" if scoring_stopped(job_id) else "already done",
+        }
+    # A thread beats for the chunk (and the job) while it scores: only a dead worker goes silent.
+    pulse = None
+    if not connection.in_atomic_block:
+        pulse = Heartbeat(lambda: scoring_chunk_beat(job_id, chunk, token), heartbeat_seconds()).start()
+    try:
+        return _score_chunk(model_version_id, image_ids, job_id, chunk)
+    finally:
+        if pulse is not None:
+            pulse.stop()
+        with contextlib.suppress(OperationalError, InterfaceError):  # a retry may claim it at once
+            scoring_chunk_release(job_id, chunk, token)
+
+
+def _score_chunk(model_version_id: int, image_ids: list[int], job_id: int, chunk: int) -> dict:
+    from mlworker.tasks.scoring import score_finalise
+
     errors: list[dict] = []
     try:
         model_version = ModelVersion.objects.select_related("dataset__schema").get(pk=model_version_id)

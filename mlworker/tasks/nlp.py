@@ -6,9 +6,8 @@ from functools import cache
 
 from celery import shared_task
 
-from annotations.models import Job, Report
-from annotations.models.choices import JobStatus
-from annotations.services.jobs import job_finish, job_progress, job_start
+from annotations.models import Report
+from annotations.services.job_lifecycle import JobRun, job_claim
 from annotations.services.labels import findings_by_key
 from annotations.services.nlp_labels import NLP_FLAGS, nlp_labels_store, nlp_schema_of, reports_pending
 from mlworker.ml.nlp.labeler import ReportLabeler
@@ -26,18 +25,24 @@ def labeler_for(schema: str) -> ReportLabeler:
 
 @shared_task(bind=True, acks_late=True)
 def label_dataset_reports(self, job_id: int) -> dict:
-    job = Job.objects.select_related("dataset__schema").get(pk=job_id)
-    if job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-        return job.summary
-    dataset = job.dataset
+    run = job_claim(job_id, task_id=self.request.id or "")
+    if run is None:  # finished, cancelled, or running on a live worker
+        return {"job": job_id, "skipped": True}
+    with run:
+        _label_reports(run)
+    return run.result
+
+
+def _label_reports(run: JobRun) -> None:
+    dataset = run.job.dataset
     labeler = labeler_for(nlp_schema_of(dataset))
-    job_start(job_id, task_id=self.request.id or "")
     pending = list(reports_pending(dataset, labeler.version))
     findings = findings_by_key(dataset.schema)
     summary = {"reports": 0, "labels_created": 0, "errors": 0, "pipeline_version": labeler.version}
     flagged = dict.fromkeys(NLP_FLAGS, 0)  # reports where each flag is positive
     errors = []
     for start in range(0, len(pending), BATCH):
+        run.check_cancelled()
         reports = list(Report.objects.filter(id__in=pending[start : start + BATCH]).order_by("id"))
         for report, labels in zip(reports, labeler.label_many(r.text for r in reports), strict=True):
             if labels.error:
@@ -47,7 +52,6 @@ def label_dataset_reports(self, job_id: int) -> dict:
             summary["reports"] += 1
             for flag in NLP_FLAGS:
                 flagged[flag] += labels[flag].value == "positive"
-        job_progress(job_id, summary["reports"], len(pending))
+        run.progress(summary["reports"], len(pending))
     summary["flags_positive"] = flagged
-    job_finish(job_id, summary={**summary, "created": summary["reports"]}, errors=errors[:1000])
-    return summary
+    run.finish(summary={**summary, "created": summary["reports"]}, errors=errors[:1000])

@@ -13,6 +13,7 @@ from celery import shared_task
 
 from annotations.models import Job
 from annotations.models.choices import JobStatus
+from annotations.services.job_lifecycle import job_pulse
 from annotations.services.scoring import scoring_finish
 from mlworker.retrieval_tasks import build_retrieval_index
 
@@ -36,11 +37,16 @@ def score_finalise(self, model_version_id: int, job_id: int) -> dict:
     job = Job.objects.filter(pk=job_id).only("status", "dataset_id").first()
     if job is None or job.status != JobStatus.RUNNING:
         return {"status": "already finished"}
+    with job_pulse(job_id):  # a long ranking refresh is not a lost worker
+        return _finalise(model_version_id, job_id, job.dataset_id)
+
+
+def _finalise(model_version_id: int, job_id: int, dataset_id: int) -> dict:
     extra: dict = {}
     refresh = _ranking_refresh()
     if refresh is not None:
         try:
-            ranked = refresh(dataset_id=job.dataset_id, model_version_id=model_version_id)
+            ranked = refresh(dataset_id=dataset_id, model_version_id=model_version_id)
             extra["ranking"] = ranked if isinstance(ranked, dict | int | float | str | None) else str(ranked)
         except Exception as exc:  # the scores are stored; a ranking failure must not lose the job
             log.exception("ranking refresh after scoring job %s failed", job_id)

@@ -86,6 +86,14 @@ def start_redis(workdir: Path) -> RedisServer:
 
 Worker = WorkerProcess
 
+# Fast job lifecycle for tests (annotations.services.job_lifecycle / job_reaper): beat twice a
+# second, stale after 3 s, the worker's reaper timer every second.
+LIFECYCLE_ENV = {
+    "ARBITER_JOB_HEARTBEAT_SECONDS": "0.5",
+    "ARBITER_JOB_STALE_SECONDS": "3",
+    "ARBITER_REAPER_SECONDS": "1",
+}
+
 
 def start_worker(
     broker: str,
@@ -109,7 +117,7 @@ def start_worker(
         visibility_timeout=visibility_timeout,
         name="fault",
         own_session=True,
-        extra_env=extra_env,
+        extra_env={**LIFECYCLE_ENV, **(extra_env or {})},
         ready_timeout=ready_timeout,
     )
 

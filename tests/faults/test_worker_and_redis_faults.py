@@ -1,7 +1,8 @@
 """Celery faults on a private Redis (never the machine's shared one):
 
-* a worker SIGKILLed in the middle of an import task: the task is redelivered (acks_late, visibility
-  timeout) to a new worker, whose rerun is idempotent: the final state equals one clean run;
+* a worker SIGKILLed in the middle of an import task: the task comes back (acks_late redelivery
+  after the visibility timeout, or sooner the new worker's reaper: tests.faults.test_every_job_ends)
+  to a new worker, whose rerun is idempotent: the final state equals one clean run;
 * Redis crashing (SIGKILL) and restarting while tasks wait in the queue: nothing is lost (AOF,
   fsync always), and a worker started afterwards runs every task.
 """

@@ -13,7 +13,7 @@ from django.db import connection
 import mlworker.scoring as scoring_core
 from annotations.models import AuditEvent, Image, Job, Prediction, RankingScore
 from annotations.models.choices import ModelKind
-from annotations.services.errors import ConflictError, InvalidInputError
+from annotations.services.errors import ConflictError
 from annotations.services.jobs import job_cancel, job_create
 from annotations.services.registry import model_promote
 from annotations.services.scoring import (
@@ -122,15 +122,14 @@ def test_cancel_api_roles_unknown_ids_and_other_kinds(nih, chexnet, admin_client
     assert cancel(admin, "%C2%B2").status_code == 404  # "²" is a digit to str.isdigit, not to int()
     assert Job.objects.get(pk=job.pk).status == "queued"
 
+    # Every kind can be cancelled now (issue #19): the job lifecycle makes every worker notice.
     nlp = job_create(kind="nlp", dataset=nih)
     r = cancel(admin, nlp.pk)
-    assert r.status_code == 400
-    assert r.json()["error"]["code"] == "not_cancellable"
-    assert "only scoring jobs" in r.json()["error"]["message"]
-    assert Job.objects.get(pk=nlp.pk).status == "queued"
-    assert not AuditEvent.objects.filter(action="job.cancel").exists()
-    with pytest.raises(InvalidInputError):
-        job_cancel(job=nlp, user=None)
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled"
+    assert Job.objects.get(pk=nlp.pk).status == "cancelled"
+    assert AuditEvent.objects.filter(action="job.cancel", object_id=str(nlp.pk)).exists()
+    assert cancel(admin, nlp.pk).json()["error"]["code"] == "job_finished"
 
     schema = admin.get("/api/schema/").content.decode()
     assert "/api/v1/jobs/{id}/cancel/" in schema

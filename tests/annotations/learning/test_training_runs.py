@@ -180,7 +180,7 @@ def test_bad_run_requests_are_refused(team, kind, config, code, text):
 
 
 def test_the_reaper_fails_silent_runs_which_then_can_register_nothing(team, settings):
-    settings.ARBITER_TRAINING_STALE_MINUTES = 5
+    settings.ARBITER_JOB_STALE_SECONDS = 300
     old = training_run_start(
         dataset=team.dataset, kind="chexnet", config=TINY, user=team.admin, dispatch=False
     )

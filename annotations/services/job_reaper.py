@@ -1,0 +1,178 @@
+"""The reaper: no job stays running (or queued) without a live worker.
+
+`jobs_reap()` runs every ARBITER_REAPER_SECONDS in every worker process (a timer thread, so the
+embedded default has one too; see annotations.reaper) and from Celery beat in production. It is
+safe to run from many places at once: every change is a conditional UPDATE that one caller wins.
+
+* A running job whose heartbeat is older than ARBITER_JOB_STALE_SECONDS lost its worker (SIGKILL,
+  out of memory, machine lost; a live worker beats every ARBITER_JOB_HEARTBEAT_SECONDS, even inside
+  a long call). Idempotent kinds (import, NLP, QC, export, ranking) go back to `queued` and their
+  task is sent again: the rerun skips what was stored. A scoring job keeps its chunk plan and
+  `score_dataset` is sent again, which re-sends the chunks not recorded done (a chunk's own claim
+  makes a duplicate harmless) or the finaliser. After ARBITER_JOB_MAX_ATTEMPTS such losses the job
+  fails with the reason ("worker lost"), as does a kind the reaper cannot re-send.
+* A queued job whose task was sent more than ARBITER_JOB_QUEUED_RESEND_SECONDS ago is sent again
+  (a message lost with a killed worker, a broker that was down when it was queued); the claim in
+  annotations.services.job_lifecycle makes the duplicate a no-op.
+* Training runs whose heartbeat stopped are failed (or cancelled, if a cancel was asked) by
+  `training_runs_reap`, with the same staleness.
+* Upload folders nothing needs any more are removed (annotations.services.uploads.uploads_sweep).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from annotations.models import Job, LabelSetSnapshot
+from annotations.models.choices import JobKind, JobStatus
+from annotations.services.audit import audit_record
+from annotations.services.job_endings import job_ended
+from annotations.services.job_lifecycle import stale_cutoff, stale_q, stale_seconds
+
+log = logging.getLogger(__name__)
+
+REQUEUED_KINDS = (JobKind.IMPORT, JobKind.NLP, JobKind.QC, JobKind.EXPORT, JobKind.RANKING)
+
+
+def max_attempts() -> int:
+    return int(getattr(settings, "ARBITER_JOB_MAX_ATTEMPTS", 3))
+
+
+def queued_resend_seconds() -> float:
+    return float(getattr(settings, "ARBITER_JOB_QUEUED_RESEND_SECONDS", 600))
+
+
+def job_send(job: Job) -> bool:
+    """Send the job's task (again); False when the job cannot be sent (its kind has no task here, or
+    what it works on is gone)."""
+    if job.kind == JobKind.IMPORT:
+        from annotations.tasks import import_job
+
+        import_job.delay(job.pk)
+    elif job.kind == JobKind.NLP:
+        from mlworker.tasks.nlp import label_dataset_reports
+
+        label_dataset_reports.delay(job.pk)
+    elif job.kind == JobKind.QC:
+        from mlworker.tasks.qc import run_qc
+
+        run_qc.delay(job.dataset_id, job.pk)
+    elif job.kind == JobKind.RANKING:
+        from mlworker.tasks.learning import refresh_ranking
+
+        refresh_ranking.delay(job.pk)
+    elif job.kind == JobKind.EXPORT:
+        from annotations.export_tasks import build_snapshot
+
+        snapshot_id = LabelSetSnapshot.objects.filter(job=job).values_list("pk", flat=True).first()
+        if snapshot_id is None:
+            return False
+        build_snapshot.delay(snapshot_id)
+    elif job.kind == JobKind.SCORING:
+        from mlworker.tasks.gpu import score_dataset
+
+        if not job.params.get("model_version"):
+            return False
+        score_dataset.delay(job.params["model_version"], job.pk)
+    else:
+        return False
+    return True
+
+
+def _scoring_attempt(job: Job) -> bool:
+    """Whether a stale scoring job lost a worker (a chunk had started, or the plan or the finaliser
+    was running), rather than having its chunks wait in a busy queue (which costs no attempt)."""
+    summary = job.summary or {}
+    if not summary.get("bounds"):
+        return True
+    done = len(summary.get("done_chunks", {}))
+    return bool(summary.get("chunk_beats")) or done >= int(summary.get("chunks", 0))
+
+
+def _fail_lost(job: Job, cutoff, now) -> bool:
+    seconds = (now - (job.heartbeat_at or job.started_at or now)).total_seconds()
+    message = (
+        f"The worker running this job stopped responding (no heartbeat for {seconds:.0f} s: killed, "
+        f"out of memory or lost) and it was re-queued {job.attempts} time(s) already; start it again "
+        "once the worker problem is fixed. What was stored before stays."
+        if job.attempts
+        else f"The worker running this job stopped responding (no heartbeat for {seconds:.0f} s: "
+        "killed, out of memory or lost). What was stored before stays; start it again."
+    )
+    entry = {"file": "", "code": "worker_lost", "message": message}
+    n = Job.objects.filter(stale_q(cutoff), pk=job.pk, status=JobStatus.RUNNING).update(
+        status=JobStatus.FAILED, errors=[entry, *job.errors][:1000], finished_at=now, claim=""
+    )
+    if n:
+        log.warning("job %s (%s) failed: worker lost", job.pk, job.kind)
+        audit_record(
+            actor=None,
+            action="job.reaped",
+            obj=job,
+            dataset=job.dataset,
+            before={"status": JobStatus.RUNNING, "heartbeat_at": str(job.heartbeat_at)},
+            after={"status": JobStatus.FAILED, "reason": "worker_lost"},
+        )
+        job_ended(job.pk)
+    return bool(n)
+
+
+def _recover(job: Job, cutoff, now, counts: dict[str, int]) -> None:
+    counted = job.kind != JobKind.SCORING or _scoring_attempt(job)
+    if job.kind not in (*REQUEUED_KINDS, JobKind.SCORING) or (counted and job.attempts >= max_attempts()):
+        counts["failed"] += _fail_lost(job, cutoff, now)
+        return
+    stale = Job.objects.filter(stale_q(cutoff), pk=job.pk, status=JobStatus.RUNNING)
+    attempts = F("attempts") + 1 if counted else F("attempts")
+    if job.kind == JobKind.SCORING:  # the plan and the recorded chunks stay; the job stays running
+        n = stale.update(heartbeat_at=now, attempts=attempts)
+    else:
+        n = stale.update(status=JobStatus.QUEUED, claim="", heartbeat_at=now, attempts=attempts)
+    if not n:
+        return  # another reaper got there first, or the worker beat after all
+    log.warning("job %s (%s): worker lost; re-queued (attempt %s)", job.pk, job.kind, job.attempts + 1)
+    try:
+        sent = job_send(job)
+    except Exception:  # broker down: the queued-resend rule sends it later
+        log.warning("job %s could not be re-sent now; retried later", job.pk, exc_info=True)
+        sent = True
+    if not sent:
+        Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=job.started_at)
+        counts["failed"] += _fail_lost(job, now + timedelta(seconds=1), now)
+        return
+    counts["requeued"] += 1
+
+
+def jobs_reap(*, now=None) -> dict[str, int]:
+    """One pass of the reaper (see module); returns what it did."""
+    from annotations.services.training import training_runs_reap
+    from annotations.services.uploads import uploads_sweep
+
+    now = now or timezone.now()
+    counts = {"requeued": 0, "failed": 0, "resent": 0, "training": 0, "uploads": 0}
+    cutoff = stale_cutoff(now)
+    for job in Job.objects.filter(stale_q(cutoff), status=JobStatus.RUNNING).select_related("dataset"):
+        _recover(job, cutoff, now, counts)
+
+    since = now - timedelta(seconds=queued_resend_seconds())
+    waiting = Q(heartbeat_at__lt=since) | Q(heartbeat_at__isnull=True, created_at__lt=since)
+    for job in Job.objects.filter(waiting, status=JobStatus.QUEUED):
+        if Job.objects.filter(waiting, pk=job.pk, status=JobStatus.QUEUED).update(heartbeat_at=now):
+            try:
+                counts["resent"] += job_send(job)
+            except Exception:
+                log.warning("queued job %s could not be re-sent; retried later", job.pk, exc_info=True)
+
+    counts["training"] = training_runs_reap(older_than=timedelta(seconds=stale_seconds()))
+    try:
+        counts["uploads"] = uploads_sweep(now=now)
+    except OSError:
+        log.warning("upload sweep failed", exc_info=True)
+    if any(v for k, v in counts.items() if k != "uploads"):
+        log.info("reaper: %s", counts)
+    return counts
