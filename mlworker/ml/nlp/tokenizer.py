@@ -8,16 +8,44 @@ Both engines tokenize with it, so phrase and rule matching see the same tokens i
 
 import re
 import string
+import sys
 from functools import lru_cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
-from spacy.tokenizer import Tokenizer
-from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokenizer import Tokenizer
 
 
-def build_tokenizer(nlp: Language) -> Tokenizer:
+def import_spacy() -> ModuleType:
+    """spaCy, imported on first use and without torch.
+
+    spaCy's thinc imports torch when it is installed (2-4 s, and CUDA's device count) only to offer
+    torch-backed layers; a tokenizer needs none of them, and that import was most of a short
+    `label_reports` run's start-up. Unless torch is already loaded, thinc is shown no torch while
+    spaCy imports (`import torch` raises ImportError there, which thinc expects); torch stays
+    importable afterwards for whoever needs it.
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        import spacy
+    finally:
+        if sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return spacy
+
+
+def build_tokenizer(nlp: "Language") -> "Tokenizer":
     """The medspacy tokenizer for `nlp`'s vocabulary (same rules as medspacy 1.3.1)."""
+    import_spacy()
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
     punctuation = string.punctuation.replace(".", "")
     infixes = [*nlp.Defaults.infixes, rf"[{re.escape(punctuation)}]"]
     return Tokenizer(
@@ -31,9 +59,9 @@ def build_tokenizer(nlp: Language) -> Tokenizer:
 
 
 @lru_cache(maxsize=1)
-def blank_english() -> Language:
+def blank_english() -> "Language":
     """A blank English pipeline whose tokenizer is the medspacy one (shared per process)."""
-    nlp = spacy.blank("en")
+    nlp = import_spacy().blank("en")
     nlp.tokenizer = build_tokenizer(nlp)
     return nlp
 
@@ -58,7 +86,7 @@ class ChunkCachedTokenizer:
     any other run of whitespace is a token of its own.
     """
 
-    def __init__(self, tokenizer: Tokenizer, max_entries: int = 500_000) -> None:
+    def __init__(self, tokenizer: "Tokenizer", max_entries: int = 500_000) -> None:
         self._tokenizer = tokenizer
         self._cache: dict[str, tuple[tuple[int, int, int], ...]] = {}
         self._max_entries = max_entries
