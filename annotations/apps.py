@@ -6,3 +6,6 @@ class AnnotationsConfig(AppConfig):
 
     name = "annotations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from annotations.auth import checks  # noqa: F401  (registers the deployment checks)

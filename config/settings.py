@@ -5,6 +5,7 @@ media under ./var. Production sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL 
 and DEBUG=false.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -30,7 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from the installed package, not a CDN
     "annotations",
@@ -100,11 +101,49 @@ STATICFILES_DIRS = [p for p in [FRONTEND_DIST] if p.is_dir()]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
+AUTHENTICATION_BACKENDS = ["annotations.auth.backends.LockoutModelBackend"]
+# Lockout: this many wrong passwords for one account (or three times as many from one address)
+# within the window lock it for ARBITER_LOCKOUT_SECONDS; every refusal is logged (arbiter.security).
+ARBITER_LOGIN_FAILURE_LIMIT = env.int("ARBITER_LOGIN_FAILURE_LIMIT", default=10)
+ARBITER_LOGIN_FAILURE_WINDOW_SECONDS = env.int("ARBITER_LOGIN_FAILURE_WINDOW_SECONDS", default=60)
+ARBITER_LOCKOUT_SECONDS = env.int("ARBITER_LOCKOUT_SECONDS", default=15 * 60)
+# The lockout counters live in the cache: production shares one (Redis) across web workers.
+CACHES = {"default": env.cache_url("ARBITER_CACHE_URL", default="locmemcache://")}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("ARBITER_TOKEN_TTL_HOURS", default=7 * 24)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_LIMIT_PER_USER": env.int("ARBITER_TOKENS_PER_USER", default=20),
+    "AUTO_REFRESH": False,
+}
+
+# Privacy: the key of the keyed pseudonyms (annotations/privacy). Set it once per installation and
+# never change it: a new key makes new pseudonyms, and re-imports would no longer match old rows.
+# Unset, a development key is derived from SECRET_KEY and `check --deploy` reports an error.
+ARBITER_PSEUDONYM_KEY = env.str("ARBITER_PSEUDONYM_KEY", default="")
+
+# Transport security: production sets these from the environment (platform/env.example); with the
+# compose configuration `manage.py check --deploy` is clean (tests/security/test_deploy_check.py).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 3600)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
 # Uploads: big files go to disk, never to memory; the hard cap is ARBITER_MAX_UPLOAD_BYTES.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    # Django's temporary-file handler, deleting its file at once when the disk is full.
+    "annotations.api.upload_handlers.CleanTemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ARBITER_MAX_UPLOAD_BYTES = env.int("ARBITER_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 # Decompression-bomb guard: any image whose declared rows x cols exceeds this is refused unread.
@@ -142,7 +181,8 @@ REST_FRAMEWORK = {
     # The first class answers an anonymous request: a token class gives 401 with WWW-Authenticate
     # (session authentication has no challenge, so DRF would answer 403). Session still works.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Expiring, revocable, hashed API tokens (django-rest-knox); header `Authorization: Token <key>`.
+        "annotations.auth.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -153,6 +193,8 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # `format` is a render parameter (png|webp) here, not DRF's content-negotiation override.
     "URL_FORMAT_OVERRIDE": None,
+    # Token creation is rate limited per client address on top of the per-account lockout.
+    "DEFAULT_THROTTLE_RATES": {"auth": env.str("ARBITER_AUTH_THROTTLE_RATE", default="30/minute")},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -202,5 +244,8 @@ LOGGING = {
         "PyRuSH": {"level": "WARNING"},
         "medspacy": {"level": "WARNING"},
         "openjpeg": {"level": "WARNING"},
+        "arbiter.security": {"level": "INFO"},
+        # pydicom's validation warnings quote header values (UIDs, ids): never in the logs.
+        "pydicom": {"level": "ERROR"},
     },
 }

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from tests.support.services import require_ci_services
 
@@ -24,6 +25,8 @@ def _isolated_storage(settings, tmp_path: Path) -> None:
     settings.ARBITER_PREPROCESS_CACHE_DIR = tmp_path / "preprocess-cache"
     settings.ARBITER_MODEL_DIR = tmp_path / "models"
     settings.ARBITER_EXPORT_DIR = tmp_path / "exports"
+    # Login-failure counters and throttle history are per test, never carried into the next one.
+    cache.clear()
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def setup_django(env: dict[str, str]) -> None:
 def seed(*, patients: int, readers: int, work: Path) -> dict:
     """Cohort, readers with tokens, and the queue; returns the Locust config."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from annotations.ingest.dicom import import_dicom
     from annotations.models.choices import Role
@@ -130,7 +130,7 @@ def seed(*, patients: int, readers: int, work: Path) -> dict:
         user.set_unusable_password()
         user.save()
         membership_grant(dataset=dataset, user=user, role=Role.RADIOLOGIST)
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(AuthToken.objects.create(user)[1])
     queued = worklist_enqueue(dataset=dataset)
     findings = list(
         dataset.schema.findings.filter(is_derived=False).order_by("order").values_list("key", flat=True)

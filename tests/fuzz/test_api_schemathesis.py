@@ -17,7 +17,7 @@ EXAMPLES = 8
 
 @pytest.fixture
 def tokens(make_team, transactional_db):
-    from rest_framework.authtoken.models import Token
+    from tests.support.tokens import api_token
 
     team = make_team("chestxray14", readers=2, readers_per_item=2, slug="fuzzed")
     images = make_images(team.dataset, 4)
@@ -25,8 +25,8 @@ def tokens(make_team, transactional_db):
     read_item(team, team.readers[0], {"labels": labels(team.dataset)})
     read_item(team, team.readers[1], {"labels": labels(team.dataset)})
     return {
-        "reader": Token.objects.get_or_create(user=team.readers[0])[0].key,
-        "admin": Token.objects.get_or_create(user=team.admin)[0].key,
+        "reader": api_token(team.readers[0]),
+        "admin": api_token(team.admin),
     }
 
 

@@ -2,12 +2,12 @@
 model version."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotations.models.choices import Role
 from annotations.services.datasets import dataset_get_or_create, membership_grant
 from tests.retrieval import factory
+from tests.support.tokens import api_token
 
 
 @pytest.fixture(autouse=True)
@@ -16,9 +16,8 @@ def _fast_passwords(settings) -> None:
 
 
 def client_for(user) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

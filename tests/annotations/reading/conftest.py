@@ -5,12 +5,12 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from annotations.models import Dataset, Image, Patient, Study
 from annotations.models.choices import Role
 from annotations.services.datasets import dataset_get_or_create, membership_grant
+from tests.support.tokens import api_token
 
 _seq = itertools.count(1)
 
@@ -55,9 +55,8 @@ def make_images(
 
 def api_client(user) -> APIClient:
     """A client that authenticates as the API does for scripts: with the user's token."""
-    token, _ = Token.objects.get_or_create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     client.user = user
     return client
 
