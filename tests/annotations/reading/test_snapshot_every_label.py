@@ -164,3 +164,26 @@ def test_a_label_without_its_column_fails_the_build_instead_of_vanishing(make_te
             csv_path=tmp_path / "x.csv",
             jsonl_path=tmp_path / "x.jsonl",
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_build_reading_ahead_in_chunks_keeps_every_label_too(make_team, settings):
+    """As on a worker (no caller's transaction): on PostgreSQL the chunks are read ahead by other
+    connections in the same snapshot; one image per chunk makes every image its own chunk."""
+    from annotations.models import LabelSetSnapshot
+    from annotations.services.snapshots import _policy, snapshot_build
+
+    schemas_ensure_all()
+    team = make_team("chestxray14", readers_per_item=1)
+    _label_every_schema(make_images(team.dataset, 3, source_key="IM0001.dcm"))
+    images = {i.pk: i for i in Image.objects.filter(dataset=team.dataset).select_related("study")}
+    snapshot = LabelSetSnapshot.objects.create(
+        dataset=team.dataset, number=1, filters={}, policy=_policy(team.dataset)
+    )
+    built = snapshot_build(snapshot.pk, chunk_images=1)
+    truth = _truth(team.dataset)
+    assert built.status == "ready" and built.label_count == len(truth) and built.row_count == 3
+    jsonl = (settings.ARBITER_EXPORT_DIR / built.jsonl_path).read_bytes()
+    assert _jsonl_labels(jsonl, images) == truth
+    _, cells = _csv_cells((settings.ARBITER_EXPORT_DIR / built.csv_path).read_bytes(), "chestxray14", images)
+    assert cells == {key: CHEXPERT_CELLS[value] for key, value in truth.items()}
