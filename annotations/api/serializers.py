@@ -6,6 +6,7 @@ from annotations.ingest.registry import IMPORTERS
 from annotations.models import Dataset, Finding, Image, Job, Label, Study
 from annotations.models.choices import TieRule
 from annotations.services.datasets import PEDIATRIC_MAX_YEARS, POLICY_FIELDS, READERS_MAX, ROUNDS_MAX
+from annotations.services.protocol_presets import PRESETS, preset_matching
 
 
 class FindingSerializer(serializers.ModelSerializer):
@@ -19,6 +20,9 @@ class DatasetSerializer(serializers.ModelSerializer):
     schema_kind = serializers.CharField(source="schema.kind", read_only=True)
     findings = FindingSerializer(source="schema.findings", many=True, read_only=True)
     image_count = serializers.IntegerField(read_only=True)
+    protocol_preset = serializers.SerializerMethodField(
+        help_text="the protocol preset the current policy matches, or null"
+    )
 
     class Meta:
         model = Dataset
@@ -31,9 +35,20 @@ class DatasetSerializer(serializers.ModelSerializer):
             "schema_kind",
             "findings",
             *POLICY_FIELDS,
+            "protocol_preset",
             "image_count",
             "created_at",
         ]
+
+    def get_protocol_preset(self, obj: Dataset) -> str | None:
+        return preset_matching(obj)
+
+
+class ProtocolPresetSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    values = serializers.DictField()
 
 
 class DatasetPolicySerializer(serializers.Serializer):
@@ -49,6 +64,15 @@ class DatasetPolicySerializer(serializers.Serializer):
         help_text="adjudication rounds before the tie rule decides (0: it decides at once)",
     )
     tie_rule = serializers.ChoiceField(choices=TieRule.choices, required=False)
+    definite_final_labels = serializers.BooleanField(
+        required=False, help_text="final labels present or absent: an uncertain majority is never final"
+    )
+    preset = serializers.ChoiceField(
+        choices=sorted(PRESETS),
+        required=False,
+        help_text="set every field of this protocol preset (GET /api/v1/protocol-presets/); "
+        "other fields sent override it",
+    )
     show_report_on_first_read = serializers.BooleanField(required=False)
     show_nlp_evidence = serializers.BooleanField(required=False)
     show_model_overlays = serializers.BooleanField(required=False)
@@ -66,7 +90,7 @@ class DatasetPolicySerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         given = self.initial_data.keys() if hasattr(self.initial_data, "keys") else ()
-        if unknown := sorted(set(given) - set(POLICY_FIELDS)):
+        if unknown := sorted(set(given) - {*POLICY_FIELDS, "preset"}):
             raise serializers.ValidationError({k: ["Not a reading-policy field."] for k in unknown})
         return attrs
 
@@ -167,14 +191,6 @@ class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
-class RenderQuerySerializer(serializers.Serializer):
-    wc = serializers.FloatField(required=False, help_text="window centre (modality units)")
-    ww = serializers.FloatField(required=False, min_value=1e-6, help_text="window width")
-    size = serializers.IntegerField(
-        required=False, min_value=8, max_value=4096, help_text="longest side in pixels"
-    )
-    format = serializers.ChoiceField(choices=["png", "webp"], default="png")
-    invert = serializers.BooleanField(default=False)
 class PixelsQuerySerializer(serializers.Serializer):
     size = serializers.IntegerField(
         required=False, min_value=8, max_value=4096, help_text="longest side in pixels (never upscaled)"
@@ -205,3 +221,11 @@ class ImageWindowsSerializer(serializers.Serializer):
     voi_lut = VoiLutSerializer(allow_null=True)
 
 
+class RenderQuerySerializer(serializers.Serializer):
+    wc = serializers.FloatField(required=False, help_text="window centre (modality units)")
+    ww = serializers.FloatField(required=False, min_value=1e-6, help_text="window width")
+    size = serializers.IntegerField(
+        required=False, min_value=8, max_value=4096, help_text="longest side in pixels"
+    )
+    format = serializers.ChoiceField(choices=["png", "webp"], default="png")
+    invert = serializers.BooleanField(default=False)

@@ -3,7 +3,15 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from annotations.api import learning_views, me_views, model_views, reading_urls, similar_views, views
+from annotations.api import (
+    learning_views,
+    me_views,
+    model_views,
+    protocol_views,
+    reading_urls,
+    similar_views,
+    views,
+)
 
 router = DefaultRouter()
 router.register("datasets", views.DatasetViewSet, basename="dataset")
@@ -18,4 +26,5 @@ urlpatterns = [
     *similar_views.urlpatterns,
     *model_views.urlpatterns,
     *learning_views.urlpatterns,
+    *protocol_views.urlpatterns,
 ]

@@ -18,6 +18,9 @@ class Dataset(models.Model):
     readers_per_item = models.PositiveSmallIntegerField(default=3)
     max_adjudication_rounds = models.PositiveSmallIntegerField(default=3)
     tie_rule = models.CharField(max_length=20, choices=TieRule.choices, default=TieRule.MAJORITY)
+    # Final labels must be present / absent (Google's protocol): an agreement or a majority on
+    # "uncertain" is never final; the finding goes on to the next round or to the adjudicator.
+    definite_final_labels = models.BooleanField(default=False)
     show_report_on_first_read = models.BooleanField(default=True)
     show_nlp_evidence = models.BooleanField(default=True)
     show_model_overlays = models.BooleanField(default=True)

@@ -11,16 +11,24 @@ from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from annotations.models import Dataset, Label, LabelProvenance, WorkItem
+from annotations.models import Dataset, Label, LabelProvenance, LabelSchema, WorkItem
 from annotations.models.choices import LabelSource, WorkState
 from annotations.services.errors import InvalidInputError, NotFoundError
 
 
 def current_final_labels(
-    *, dataset: Dataset | None = None, image_ids: Iterable[int] | None = None, as_of: datetime | None = None
+    *,
+    dataset: Dataset | None = None,
+    image_ids: Iterable[int] | None = None,
+    as_of: datetime | None = None,
+    schema: LabelSchema | None = None,
 ) -> QuerySet[Label]:
-    """Adjudicated labels not superseded (as of `as_of`, when given)."""
+    """Adjudicated labels not superseded (as of `as_of`, when given); of one schema's findings when
+    `schema` is given (an image can hold final labels of several schemas: a ChestX-ray14 film with
+    Google's imported expert labels is still read in the ChestX-ray14 schema)."""
     qs = Label.objects.filter(source=LabelSource.ADJUDICATED)
+    if schema is not None:
+        qs = qs.filter(finding__schema=schema)
     if dataset is not None:
         qs = qs.filter(image__dataset=dataset)
     if image_ids is not None:

@@ -27,8 +27,9 @@ def _latest_labels(image_id: int, source: str) -> list[Label]:
     return sorted(latest.values(), key=lambda lb: (lb.finding.order, lb.finding_id))
 
 
-def _final(image_id: int) -> list[dict]:
-    labels = current_final_labels(image_ids=[image_id]).select_related("finding", "provenance")
+def _final(image_id: int, schema) -> list[dict]:
+    """The image's final labels in the schema it is read in."""
+    labels = current_final_labels(image_ids=[image_id], schema=schema).select_related("finding", "provenance")
     return [
         {
             "id": lb.pk,
@@ -169,7 +170,7 @@ def item_context(
         "readers": readers_view(user, history, vis, show_ids=_shows_ids(user, item, vis))
         if vis.others
         else [],
-        "final_labels": _final(image.pk) if vis.others else [],
+        "final_labels": _final(image.pk, dataset.schema) if vis.others else [],
     }
 
 
@@ -189,7 +190,7 @@ def case_context(user, case: AdjudicationCase) -> dict:
     vis = item_visibility(user, item, case)
     history = read_history(case.image_id, order=case.reader_order)
     dataset = item.dataset
-    final = _final(case.image_id)
+    final = _final(case.image_id, dataset.schema)
     final_keys = {f["finding"] for f in final}
     disputed = list(case.disputed_findings.order_by("order").values_list("key", flat=True))
     me = user.pk in case.reader_order

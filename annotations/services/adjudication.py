@@ -13,6 +13,12 @@ limit the tie rule decides what is still open:
 - adjudicator: a user with the adjudicator role who did not read the item decides ("adjudicator",
   decided_by).
 
+Where the dataset requires definite final labels (`definite_final_labels`, Google's protocol, whose
+final labels are YES / NO) "uncertain" never becomes final by agreement or vote: unanimous or
+consensus uncertain goes on to the next round, and after the last round only a majority of definite
+answers (present or absent held by more than half of the readers) decides; otherwise the adjudicator
+does, and must answer present or absent.
+
 Every function here runs with the item's WorkItem row locked, so concurrent submissions on one item
 are serialised and a round closes exactly once.
 """
@@ -23,11 +29,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations.models import AdjudicationCase, Read, ReadLabel, WorkItem
-from annotations.models.choices import HowReached, ReadStatus, TieRule, WorkState
+from annotations.models.choices import HowReached, LabelValue, ReadStatus, TieRule, WorkState
 from annotations.selectors.final_labels import current_final_labels
 from annotations.selectors.reads import ReadHistory, read_history
 from annotations.services.audit import audit_record
-from annotations.services.errors import ConflictError, ForbiddenError
+from annotations.services.errors import ConflictError, ForbiddenError, InvalidInputError
 from annotations.services.final_labels import Decision, finalise
 from annotations.services.read_values import Answer, SchemaQuestions, parse_answers, schema_questions
 
@@ -39,6 +45,21 @@ def strict_majority(values: list[str | None]) -> str | None:
         return None
     value, n = counts.most_common(1)[0]
     return value if n * 2 > len(values) else None
+
+
+def may_be_final(item: WorkItem, value: str | None) -> bool:
+    """Whether readers agreeing on (or a majority holding) `value` makes it final on this item."""
+    if value is None:
+        return False
+    return not (item.dataset.definite_final_labels and value == LabelValue.UNCERTAIN)
+
+
+def agreed(item: WorkItem, values: set[str | None]) -> str | None:
+    """The value every reader gave, where it may be final; else None."""
+    if len(values) != 1:
+        return None
+    value = next(iter(values))
+    return value if may_be_final(item, value) else None
 
 
 def lock_item(image_id: int) -> WorkItem:
@@ -57,7 +78,11 @@ def write_read_labels(read: Read, q: SchemaQuestions, answers: dict[str, Answer]
 
 def open_questions(item: WorkItem, q: SchemaQuestions) -> list[str]:
     """Questions of the item without a final label yet."""
-    final = set(current_final_labels(image_ids=[item.image_id]).values_list("finding__key", flat=True))
+    final = set(
+        current_final_labels(image_ids=[item.image_id], schema=item.dataset.schema).values_list(
+            "finding__key", flat=True
+        )
+    )
     return [qu for qu in q.questions if any(f.key not in final for f in q.question_findings(qu))]
 
 
@@ -68,8 +93,8 @@ def close_first_reads(*, item: WorkItem, q: SchemaQuestions, actor=None) -> Adju
     disputed: list[str] = []
     for question in q.questions:
         values = {history.answers(q, rid, 0).get(question) for rid in history.order}
-        if len(values) == 1 and None not in values:
-            decisions[question] = Decision(values.pop(), HowReached.UNANIMOUS, 0)
+        if (value := agreed(item, values)) is not None:
+            decisions[question] = Decision(value, HowReached.UNANIMOUS, 0)
         else:
             disputed.append(question)
     case = None
@@ -112,7 +137,7 @@ def _apply_tie_rule(
         if item.dataset.tie_rule == TieRule.MAJORITY:
             values = [history.latest_answer(q, rid, question, last_round) for rid in history.order]
             winner = strict_majority(values)
-            if winner is not None:
+            if may_be_final(item, winner):
                 decisions[question] = Decision(winner, HowReached.MAJORITY, last_round)
                 continue
         pending.append(question)
@@ -139,8 +164,8 @@ def _close_round(
     still: list[str] = []
     for question in open_questions(item, q):
         values = {history.answers(q, rid, round_).get(question) for rid in case.reader_order}
-        if len(values) == 1 and None not in values:
-            decisions[question] = Decision(values.pop(), HowReached.CONSENSUS, round_)
+        if (value := agreed(item, values)) is not None:
+            decisions[question] = Decision(value, HowReached.CONSENSUS, round_)
         else:
             still.append(question)
     audit_record(
@@ -235,6 +260,13 @@ def case_decide(
         raise ForbiddenError("You read this item; another adjudicator must decide it.")
     q = schema_questions(item.dataset.schema)
     answers = parse_answers(q, labels=labels, choice=choice, required=open_questions(item, q))
+    if undecided := [k for k, a in answers.items() if not may_be_final(item, a.value)]:
+        raise InvalidInputError(
+            "This dataset's final labels are present or absent; decide "
+            f"{', '.join(undecided)} as positive or negative.",
+            code="definite_required",
+            detail={"uncertain": undecided},
+        )
     history = read_history(item.image_id, order=case.reader_order)
     decisions = {
         question: Decision(

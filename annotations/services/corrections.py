@@ -49,7 +49,9 @@ def label_correct(*, actor, label: Label, value: str, reason: str) -> list[Label
         new_values = q.expand(question, value)
     current = {
         lb.finding.key: lb
-        for lb in current_final_labels(image_ids=[old.image_id]).select_related("finding", "provenance")
+        for lb in current_final_labels(image_ids=[old.image_id], schema=old.finding.schema).select_related(
+            "finding", "provenance"
+        )
     }
     merged = {k: lb.value for k, lb in current.items()} | new_values
     if all(k in merged for k in q.labelled):

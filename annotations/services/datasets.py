@@ -4,8 +4,11 @@
 - readers_per_item: new items are queued with it; items still taking first reads take it too, never
   below the reads already submitted or claimed, and close their first reads when those are all in
   (annotations.services.worklist.worklist_readers_resize); items in adjudication or final keep theirs.
-- max_adjudication_rounds and tie_rule are read when a round closes: an open case already past a
-  lowered limit goes to the tie rule at the end of its current round.
+- max_adjudication_rounds, tie_rule and definite_final_labels are read when a round closes: an open
+  case already past a lowered limit goes to the tie rule at the end of its current round.
+- `preset` (see annotations.services.protocol_presets) sets every field of that preset at once; other
+  fields in the same change override it. New datasets start from a preset when given one (the
+  import commands and the demo give the default, Google's), else from the model's field defaults.
 - the display switches apply from the next screen loaded; pediatric_age_years from the next QC run;
   acquisition_weights from the next ranking refresh (which the admin starts, or a new model does).
 """
@@ -22,6 +25,7 @@ from annotations.models import Dataset, DatasetMembership
 from annotations.models.choices import Modality, Role, TieRule
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError
+from annotations.services.protocol_presets import preset_values
 from annotations.services.ranking import COMBINATION_PARAMS, RankingConfigError, acquisition_strategy
 from annotations.services.schemas import schema_ensure
 from annotations.services.worklist import worklist_readers_resize
@@ -38,12 +42,15 @@ def dataset_get_or_create(
     modality: str = Modality.CHEST_XRAY,
     schema_key: str | None = None,
     actor: AbstractBaseUser | None = None,
+    preset: str | None = None,
     **policy: object,
 ) -> tuple[Dataset, bool]:
-    """The dataset `slug`, created with the given schema and reading policy if it does not exist."""
+    """The dataset `slug`, created with the given schema and reading policy if it does not exist
+    (the preset's values, where one is named, overridden by any `policy` field given)."""
     existing = Dataset.objects.filter(slug=slug).first()
     if existing is not None:
         return existing, False
+    policy = {**(preset_values(preset) if preset else {}), **policy}
     schema = schema_ensure(schema_key or DEFAULT_SCHEMA_FOR_MODALITY.get(modality, "chestxray14"))
     dataset = Dataset(slug=slug, name=name or slug, modality=modality, schema=schema, **policy)
     dataset.full_clean()
@@ -53,7 +60,12 @@ def dataset_get_or_create(
         action="dataset.create",
         obj=dataset,
         dataset=dataset,
-        after={"slug": slug, "schema": schema.key, **{k: str(v) for k, v in policy.items()}},
+        after={
+            "slug": slug,
+            "schema": schema.key,
+            "preset": preset or "",
+            **{k: str(v) for k, v in policy.items()},
+        },
     )
     return dataset, True
 
@@ -77,6 +89,7 @@ POLICY_FIELDS = (
     "readers_per_item",
     "max_adjudication_rounds",
     "tie_rule",
+    "definite_final_labels",
     "show_report_on_first_read",
     "show_nlp_evidence",
     "show_model_overlays",
@@ -89,6 +102,7 @@ ROUNDS_MAX = 10  # 0 is allowed: no rounds, the tie rule decides straight after 
 PEDIATRIC_MAX_YEARS = 21.0
 WEIGHTS_MAX_CHARS = 4000
 _FLAGS = (
+    "definite_final_labels",
     "show_report_on_first_read",
     "show_nlp_evidence",
     "show_model_overlays",
@@ -184,6 +198,9 @@ def dataset_policy_update(*, dataset: Dataset, changes: Mapping[str, Any], actor
     a change does to the worklist. Returns the dataset as saved."""
     if not changes:
         raise InvalidInputError("Send at least one reading-policy field to change.")
+    if "preset" in changes:
+        rest = {k: v for k, v in changes.items() if k != "preset"}
+        changes = {**preset_values(str(changes["preset"])), **rest}
     errors = {field: [msg] for field, value in changes.items() if (msg := _policy_error(field, value))}
     if errors:
         raise InvalidInputError("The reading policy is not valid.", detail=errors)

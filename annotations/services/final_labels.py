@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from annotations.models import AdjudicationCase, Label, LabelProvenance, WorkItem
-from annotations.models.choices import HowReached, LabelSource, WorkState
+from annotations.models.choices import HowReached, LabelSource, LabelValue, WorkState
 from annotations.selectors.final_labels import current_final_labels
 from annotations.selectors.reads import ReadHistory
 from annotations.services.audit import audit_record
 from annotations.services.read_values import SchemaQuestions
+from mlworker.ml.label_schemas import SCHEMAS
 
 # From least to most contested: a derived label or an image row takes the most contested of its inputs.
 HOW_REACHED_ORDER: tuple[str, ...] = (
@@ -88,14 +89,55 @@ def finalise(
     return written
 
 
+def _implied_labels(*, item: WorkItem, current: dict[str, Label]) -> list[Label]:
+    """The schema's implied findings (see mlworker.ml.label_schemas.Implied) that their votes left
+    negative but the rule makes positive, written as a new version of the voted label: the vote
+    stays in the history, the current label follows the rule, and its reason says so."""
+    definition = SCHEMAS.get(item.dataset.schema.key)
+    written = []
+    for rule in definition.implied if definition else ():
+        voted = current.get(rule.finding)
+        if voted is None or voted.value == LabelValue.POSITIVE:
+            continue
+        if current[rule.when].value != LabelValue.POSITIVE:
+            continue
+        if any(current[k].value == LabelValue.POSITIVE for k in rule.unless):
+            continue
+        inputs = [voted.provenance, current[rule.when].provenance]
+        label = Label.objects.create(
+            image_id=item.image_id,
+            finding=voted.finding,
+            source=LabelSource.ADJUDICATED,
+            source_version=str(int(voted.source_version) + 1),
+            value=LabelValue.POSITIVE,
+        )
+        LabelProvenance.objects.create(
+            label=label,
+            how_reached=most_contested(p.how_reached for p in inputs),
+            rounds=max(p.rounds for p in inputs),
+            readers=voted.provenance.readers,
+            supersedes=voted,
+            reason=f"{rule.finding} is positive where {rule.when} is and no other finding is",
+            first_read_at=voted.provenance.first_read_at,
+            decided_at=timezone.now(),
+        )
+        written.append(label)
+    return written
+
+
 def complete_if_final(*, item: WorkItem, q: SchemaQuestions, actor=None) -> bool:
     """When every labelled finding of the item is final: write the derived findings and mark it done."""
     current = {
         lb.finding.key: lb
-        for lb in current_final_labels(image_ids=[item.image_id]).select_related("finding", "provenance")
+        for lb in current_final_labels(image_ids=[item.image_id], schema=item.dataset.schema).select_related(
+            "finding", "provenance"
+        )
     }
     if any(k not in current for k in q.labelled):
         return False
+    implied = _implied_labels(item=item, current=current)
+    for label in implied:
+        current[label.finding.key] = label
     derived = {
         k: v for k, v in q.derive({k: current[k].value for k in q.labelled}).items() if k not in current
     }
@@ -131,6 +173,10 @@ def complete_if_final(*, item: WorkItem, q: SchemaQuestions, actor=None) -> bool
         obj=item,
         dataset=item.dataset,
         before={"state": before},
-        after={"state": WorkState.DONE, "derived": derived},
+        after={
+            "state": WorkState.DONE,
+            "derived": derived,
+            **({"implied": {lb.finding.key: lb.value for lb in implied}} if implied else {}),
+        },
     )
     return True

@@ -96,7 +96,11 @@ def _candidates(dataset: Dataset, image_ids: Iterable[int] | None):
                 f"{len(missing)} image id(s) are not in this dataset", detail={"missing": missing[:50]}
             )
         qs = qs.filter(pk__in=wanted)
-    final = Label.objects.filter(image_id=OuterRef("pk"), source=LabelSource.ADJUDICATED)
+    # Final in this dataset's reading schema: labels of another schema (Google's imported expert labels
+    # on ChestX-ray14 films) leave the dataset's own findings to be read.
+    final = Label.objects.filter(
+        image_id=OuterRef("pk"), source=LabelSource.ADJUDICATED, finding__schema_id=dataset.schema_id
+    )
     queued = WorkItem.objects.filter(image_id=OuterRef("pk"))
     return qs, qs.filter(~Exists(queued), ~Exists(final))
 

@@ -12,6 +12,16 @@ NO_FINDING = "No Finding"
 
 
 @dataclass(frozen=True)
+class Implied:
+    """`finding` is positive in the final labels where `when` is positive and none of `unless` is,
+    whatever its own votes (Google's all-findings Other: "abnormal, but no single finding")."""
+
+    finding: str
+    when: str
+    unless: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SchemaDef:
     key: str
     name: str
@@ -19,6 +29,7 @@ class SchemaDef:
     findings: tuple[str, ...]
     # Findings that are derived from the others rather than labelled (No Finding).
     derived: tuple[str, ...] = ()
+    implied: tuple[Implied, ...] = ()
 
     @property
     def labelled_findings(self) -> tuple[str, ...]:
@@ -61,6 +72,27 @@ CHEXPERT_FINDINGS: tuple[str, ...] = (
 
 GOOGLE4_FINDINGS: tuple[str, ...] = ("Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass")
 
+# Google's all-findings expert labels (Nabulsi et al., Sci Rep 2021), in the release's column names:
+# normal/abnormal, the 14 ChestX-ray14 findings, and Other (an abnormality outside the 14).
+GOOGLE_ALL_FINDINGS: tuple[str, ...] = (
+    "Abnormal",
+    "Atelectasis",
+    "Cardiomegaly",
+    "Effusion",
+    "Infiltration",
+    "Mass",
+    "Nodule",
+    "Pneumonia",
+    "Pneumothorax",
+    "Consolidation",
+    "Edema",
+    "Emphysema",
+    "Fibrosis",
+    "Pleural Thickening",
+    "Hernia",
+    "Other",
+)
+
 OCT_CLASSES: tuple[str, ...] = ("CNV", "DME", "DRUSEN", "NORMAL")
 
 PEDIATRIC_CXR_CLASSES: tuple[str, ...] = ("NORMAL", "PNEUMONIA")
@@ -79,6 +111,15 @@ SCHEMAS: dict[str, SchemaDef] = {
             "chexpert", "CheXpert (14 observations)", MULTI_LABEL, CHEXPERT_FINDINGS, derived=(NO_FINDING,)
         ),
         SchemaDef("google4", "Google NIH expert labels (4 findings)", MULTI_LABEL, GOOGLE4_FINDINGS),
+        SchemaDef(
+            "google_all",
+            "Google NIH expert labels (all findings: abnormal, 14 findings, other)",
+            MULTI_LABEL,
+            GOOGLE_ALL_FINDINGS,
+            # Google's README: Other is YES where a majority chose it, or where a majority said
+            # abnormal but no single finding had a majority.
+            implied=(Implied("Other", "Abnormal", GOOGLE_ALL_FINDINGS[1:-1]),),
+        ),
         SchemaDef("oct4", "Retinal OCT (CNV / DME / DRUSEN / NORMAL)", SINGLE_CHOICE, OCT_CLASSES),
         SchemaDef(
             "pediatric_cxr",

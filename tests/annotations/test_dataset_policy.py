@@ -60,6 +60,7 @@ def test_every_policy_field_can_be_set(make_team):
         "readers_per_item": 5,
         "max_adjudication_rounds": 0,  # no rounds: the tie rule decides after the first reads
         "tie_rule": "adjudicator",
+        "definite_final_labels": True,
         "show_report_on_first_read": False,
         "show_nlp_evidence": False,
         "show_model_overlays": False,

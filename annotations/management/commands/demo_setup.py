@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from annotations.ingest.registry import run_importer
 from annotations.models.choices import Modality, Role
 from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.protocol_presets import DEFAULT_PRESET
 from annotations.services.schemas import schemas_ensure_all
 
 DEMO_PASSWORD = "arbiter-demo"
@@ -21,6 +22,9 @@ DEMO_USERS = [
     ("rad1", False, [Role.RADIOLOGIST]),
     ("rad2", False, [Role.RADIOLOGIST]),
     ("rad3", False, [Role.RADIOLOGIST, Role.ADJUDICATOR]),
+    # An adjudicator who never reads: rad3 reads items too, and may not decide an item they read,
+    # so without adj1 a case that goes to the adjudicator could wait forever.
+    ("adj1", False, [Role.ADJUDICATOR]),
 ]
 # (dataset slug, name, modality, schema, [(importer, relative path)])
 DEMO_DATASETS = [
@@ -68,7 +72,7 @@ class Command(BaseCommand):
             users[username] = user
         for slug, name, modality, schema, imports in DEMO_DATASETS:
             dataset, created = dataset_get_or_create(
-                slug=slug, name=name, modality=modality, schema_key=schema
+                slug=slug, name=name, modality=modality, schema_key=schema, preset=DEFAULT_PRESET
             )
             for username, _, roles in DEMO_USERS:
                 for role in roles:

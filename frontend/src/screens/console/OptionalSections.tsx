@@ -8,6 +8,7 @@ import { api, unwrap } from '../../api/client'
 import type { Dataset } from '../../api/types'
 import { useAsync, useInterval } from '../../app/useAsync'
 import { RegistryPanel, TrainingPanel } from './LearningPanels'
+import { StuckCasesPanel } from './StuckCasesPanel'
 
 export function OptionalSections({ dataset }: { dataset: Dataset; section: string | null }) {
   const [registryTick, setRegistryTick] = useState(0)
@@ -17,6 +18,7 @@ export function OptionalSections({ dataset }: { dataset: Dataset; section: strin
       <TrainingPanel dataset={dataset} onFinished={bump} />
       <RegistryPanel dataset={dataset} tick={registryTick} />
       <WorklistPanel dataset={dataset} />
+      <StuckCasesPanel dataset={dataset} />
       <FinalLabelsPanel dataset={dataset} />
       <AgreementPanel dataset={dataset} />
       <SnapshotsPanel dataset={dataset} />

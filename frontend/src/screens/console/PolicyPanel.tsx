@@ -8,6 +8,7 @@ import { useState, type FormEvent, type ReactNode } from 'react'
 import { ApiError, api, unwrap } from '../../api/client'
 import type { Dataset } from '../../api/types'
 import { navigate } from '../../app/router'
+import { useAsync } from '../../app/useAsync'
 import { fieldErrors, formOf, isDirty, patchOf, type PolicyField, type PolicyForm, type PolicyRequest } from './policyForm'
 
 export function PolicyPanel({ dataset: d, onSaved }: { dataset: Dataset; onSaved: () => void }) {
@@ -26,6 +27,13 @@ export function PolicyPanel({ dataset: d, onSaved }: { dataset: Dataset; onSaved
         </div>
       </dl>
       <h3 id="policy-form-h">Reading policy</h3>
+      <PresetPicker
+        dataset={d}
+        onApplied={(message) => {
+          setSaved(message)
+          onSaved()
+        }}
+      />
       <PolicyEditor
         key={signature}
         dataset={d}
@@ -42,6 +50,59 @@ export function PolicyPanel({ dataset: d, onSaved }: { dataset: Dataset; onSaved
         </button>
       </p>
     </section>
+  )
+}
+
+/** The named protocol presets (GET /api/v1/protocol-presets/): which one the policy matches, and
+ * applying one (every field of it at once). */
+function PresetPicker({ dataset: d, onApplied }: { dataset: Dataset; onApplied: (message: string) => void }) {
+  const presets = useAsync(async () => unwrap(await api.GET('/api/v1/protocol-presets/')), [])
+  const [choice, setChoice] = useState<string>(d.protocol_preset ?? '')
+  const [error, setError] = useState<string | null>(null)
+  const list = presets.data?.presets ?? []
+  const apply = async () => {
+    setError(null)
+    try {
+      unwrap(
+        await api.PATCH('/api/v1/datasets/{id}/policy/', {
+          params: { path: { id: d.id } },
+          body: { preset: choice } as PolicyRequest,
+        }),
+      )
+      onApplied(`Protocol preset "${choice}" applied at ${new Date().toLocaleTimeString()}.`)
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err))
+    }
+  }
+  const current = list.find((p) => p.name === d.protocol_preset)
+  return (
+    <div className="upload" data-testid="preset-picker">
+      <label>
+        <span>Protocol preset</span>
+        <select value={choice} onChange={(e) => setChoice(e.target.value)}>
+          <option value="" disabled>
+            choose a preset
+          </option>
+          {list.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.title}
+              {p.name === presets.data?.default ? ' (default)' : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" className="button" disabled={!choice || choice === d.protocol_preset} onClick={apply}>
+        Apply preset
+      </button>
+      <span className="muted small" data-testid="preset-current">
+        {current ? `Now: ${current.title}. ${current.description}.` : 'Now: no preset (fields changed by hand).'}
+      </span>
+      {(error || presets.error) && (
+        <p role="alert" className="error wide">
+          {error ?? presets.error}
+        </p>
+      )}
+    </div>
   )
 }
 
@@ -205,6 +266,7 @@ function PolicyEditor({
 }
 
 const FLAGS = [
+  ['definite_final_labels', 'Final labels present or absent (an uncertain majority goes on to the adjudicator)'],
   ['show_report_on_first_read', 'Show the report on the first read'],
   ['show_nlp_evidence', 'Show NLP evidence'],
   ['show_model_overlays', 'Show model overlays'],

@@ -14,6 +14,7 @@ export interface PolicyForm {
   readers_per_item: string
   max_adjudication_rounds: string
   tie_rule: string
+  definite_final_labels: boolean
   show_report_on_first_read: boolean
   show_nlp_evidence: boolean
   show_model_overlays: boolean
@@ -24,6 +25,7 @@ export interface PolicyForm {
 
 export const NUMBER_FIELDS = ['readers_per_item', 'max_adjudication_rounds', 'pediatric_age_years'] as const
 export const FLAG_FIELDS = [
+  'definite_final_labels',
   'show_report_on_first_read',
   'show_nlp_evidence',
   'show_model_overlays',
@@ -49,6 +51,7 @@ export function formOf(d: Dataset): PolicyForm {
     readers_per_item: String(d.readers_per_item ?? ''),
     max_adjudication_rounds: String(d.max_adjudication_rounds ?? ''),
     tie_rule: d.tie_rule ?? 'majority',
+    definite_final_labels: Boolean(d.definite_final_labels),
     show_report_on_first_read: Boolean(d.show_report_on_first_read),
     show_nlp_evidence: Boolean(d.show_nlp_evidence),
     show_model_overlays: Boolean(d.show_model_overlays),
