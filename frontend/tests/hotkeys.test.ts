@@ -3,11 +3,10 @@ import { resolveKey } from '../src/app/hotkeys'
 
 describe('viewer keys', () => {
   it('maps number keys to window presets', () => {
-    expect(resolveKey('viewer', { key: '1' })).toEqual({ type: 'preset', preset: 'default' })
-    expect(resolveKey('viewer', { key: '2' })).toEqual({ type: 'preset', preset: 'lung' })
-    expect(resolveKey('viewer', { key: '3' })).toEqual({ type: 'preset', preset: 'bone' })
-    expect(resolveKey('viewer', { key: '4' })).toEqual({ type: 'preset', preset: 'soft' })
-    expect(resolveKey('viewer', { key: '9' })).toBeNull()
+    expect(resolveKey('viewer', { key: '1' })).toEqual({ type: 'preset', index: 1 })
+    expect(resolveKey('viewer', { key: '2' })).toEqual({ type: 'preset', index: 2 })
+    expect(resolveKey('viewer', { key: '9' })).toEqual({ type: 'preset', index: 9 })
+    expect(resolveKey('viewer', { key: '0' })).toBeNull()
   })
   it('maps i, r and zoom keys, and ignores them with Ctrl or in a text field', () => {
     expect(resolveKey('viewer', { key: 'i' })).toEqual({ type: 'invert' })
@@ -30,7 +29,7 @@ describe('reading keys', () => {
     expect(resolveKey('viewer', { key: 'o' })).toBeNull()
   })
   it('keeps viewer keys on the reading screen', () => {
-    expect(resolveKey('reading', { key: '3' })).toEqual({ type: 'preset', preset: 'bone' })
+    expect(resolveKey('reading', { key: '3' })).toEqual({ type: 'preset', index: 3 })
     expect(resolveKey('reading', { key: 'i' })).toEqual({ type: 'invert' })
   })
   it('submits on Enter, and only on Ctrl/Cmd+Enter inside a comment', () => {

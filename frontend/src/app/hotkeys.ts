@@ -4,12 +4,12 @@
  *
  * Text fields keep their keys: only Escape (leave the field) and Ctrl/Cmd+Enter (submit) act there.
  */
-import { PRESETS, type PresetKey } from '../viewer/windowing'
+import { MAX_PRESET_KEYS } from '../viewer/windowing'
 
 export type ReadValue = 'positive' | 'negative' | 'uncertain'
 
 export type Action =
-  | { type: 'preset'; preset: PresetKey }
+  | { type: 'preset'; index: number }
   | { type: 'invert' }
   | { type: 'reset' }
   | { type: 'zoom'; factor: number }
@@ -21,6 +21,7 @@ export type Action =
   | { type: 'focus-comment' }
   | { type: 'leave-field' }
   | { type: 'submit' }
+  | { type: 'back-to-item' }
   | { type: 'toggle-report' }
   | { type: 'toggle-overlay' }
   | { type: 'help' }
@@ -45,11 +46,16 @@ export interface KeyInput {
 
 export type Screen = 'viewer' | 'reading' | 'qc'
 
-const PRESET_BY_HOTKEY: Record<string, PresetKey> = Object.fromEntries(PRESETS.map((p) => [p.hotkey, p.key]))
+/** '1'..'9' -> 1..9: the image's window presets in the server's order (its own VOI first). */
+function presetIndex(key: string): number | null {
+  const n = key.length === 1 ? key.charCodeAt(0) - 48 : -1
+  return n >= 1 && n <= MAX_PRESET_KEYS ? n : null
+}
 
 function viewerKey(k: KeyInput): Action | null {
   if (k.ctrlKey || k.metaKey || k.altKey) return null
-  if (PRESET_BY_HOTKEY[k.key]) return { type: 'preset', preset: PRESET_BY_HOTKEY[k.key] }
+  const index = presetIndex(k.key)
+  if (index != null) return { type: 'preset', index }
   switch (k.key) {
     case 'i':
     case 'I':
@@ -107,6 +113,10 @@ function readingKey(k: KeyInput): Action | null {
     case 'o':
     case 'O':
       return { type: 'toggle-overlay' }
+    case 'b':
+    case 'B':
+    case 'Escape':
+      return { type: 'back-to-item' }
     case 'Enter':
       return { type: 'submit' }
     default:
@@ -179,7 +189,7 @@ export function keyInput(e: KeyboardEvent): KeyInput {
 
 export const HOTKEY_HELP: Record<Screen, ReadonlyArray<readonly [string, string]>> = {
   viewer: [
-    ...PRESETS.map((p) => [p.hotkey, `Window: ${p.label}`] as const),
+    ['1 … 9', "Window presets of the image (1 = its own window; lung, bone … in real units)"] as const,
     ['drag', 'Window: horizontal = width, vertical = centre'],
     ['wheel / + / -', 'Zoom'],
     ['Shift+drag / middle drag', 'Pan'],
@@ -195,6 +205,7 @@ export const HOTKEY_HELP: Record<Screen, ReadonlyArray<readonly [string, string]
     ['e', 'Show / hide the report'],
     ['o', 'Model heat map on / off'],
     ['Enter (Ctrl+Enter in a field)', 'Submit and go to the next item'],
+    ['b / Esc', 'Back to the item from another image (similar case, prior, other view)'],
   ],
   qc: [
     ['click / Shift+click / Ctrl+click', 'Select one / a range / add'],

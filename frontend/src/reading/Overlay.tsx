@@ -6,7 +6,7 @@
 import { useEffect, useState } from 'react'
 import type { paths } from '../api/schema'
 import { toApiError } from '../api/client'
-import { getViewportLongest } from '../viewer/preload'
+import { getViewportLongest } from '../viewer/pixels'
 import { renderSize } from '../viewer/windowing'
 
 // The build fails here if the server's overlay endpoint goes away or moves.

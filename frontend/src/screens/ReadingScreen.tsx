@@ -30,10 +30,12 @@ import { PriorsStrip, SimilarCasesPanel } from '../features/similar'
 import { OverlayControls, useOverlay, type OverlayState } from '../reading/Overlay'
 import { nextTask, submitTask, taskKey, type Task } from '../reading/source'
 import { useReaderClock } from '../reading/useReaderClock'
-import { preload } from '../viewer/preload'
+import { preloadImage } from '../viewer/pixels'
 import { StudyStrip } from '../viewer/StudyStrip'
-import { Viewer, viewUrl, type ViewerHandle } from '../viewer/Viewer'
+import { Viewer, type ViewerHandle } from '../viewer/Viewer'
 import { markSubmitStart, recordPaint } from '../reading/metrics'
+import { progressOf } from '../reading/progress'
+import '../reading/reading.css'
 
 export function ReadingScreen({ dataset: datasetId, mode }: { dataset: number; mode: 'read' | 'adjudicate' }) {
   const ds = useAsync(
@@ -45,10 +47,10 @@ export function ReadingScreen({ dataset: datasetId, mode }: { dataset: number; m
   return <Reader dataset={ds.data} mode={mode} />
 }
 
-/** Fetches a task and decodes its first render so that showing it is a paint. */
+/** Fetches a task and its image's values and presets, so that showing it is a paint. */
 async function fetchAndWarm(dataset: number): Promise<Task | null> {
   const t = await nextTask(dataset)
-  if (t) await preload(viewUrl(t.image, null, false)).catch(() => undefined)
+  if (t) await preloadImage(t.image).catch(() => undefined)
   return t
 }
 
@@ -223,7 +225,9 @@ function TaskView({
   const [commentFocus, setCommentFocus] = useState(0)
   const [showReport, setShowReport] = useState(task.kind !== 'read' || dataset.show_report_on_first_read !== false)
   const [help, setHelp] = useState(false)
-  const [problem, setProblem] = useState<string | null>(null)
+  /** The reader tried to submit with findings unanswered: the live count of what is left shows. */
+  const [tried, setTried] = useState(false)
+  const [blocked, setBlocked] = useState(false)
   const viewer = useRef<ViewerHandle>(null)
   const clock = useReaderClock()
   const [overlay, setOverlay] = useState<OverlayState>({ on: false, finding: '', opacity: 0.5 })
@@ -239,16 +243,25 @@ function TaskView({
     [task],
   )
 
+  // Another image than the item (another view, a similar case, a prior) is on screen: no submit.
+  const away = imageId !== task.image.id
+  const progress = progressOf(q, answers)
+  const problem = tried && progress.left > 0 ? `Answer every finding first (${progress.left} left; x marks the rest absent).` : null
+
   const submit = () => {
     if (busy) return
+    if (away) {
+      setBlocked(true)
+      return
+    }
     const left = missing(q, answers)
     if (left.length) {
-      setProblem(`Answer every finding first (${left.length} left; x marks the rest absent).`)
+      setTried(true)
       const i = q.rows.findIndex((r) => left.includes(r.key))
       if (i >= 0) setActive(i)
       return
     }
-    setProblem(null)
+    setTried(false)
     markSubmitStart()
     void onSubmit(answers, clock.elapsed())
   }
@@ -286,6 +299,11 @@ function TaskView({
       case 'submit':
         submit()
         return true
+      case 'back-to-item':
+        if (!away) return false
+        setBlocked(false)
+        onImage(task.image.id)
+        return true
       case 'help':
         setHelp((h) => !h)
         return true
@@ -322,8 +340,19 @@ function TaskView({
       data-task-kind={task.kind}
       data-image-id={task.image.id}
       data-next-ready={nextReady ? 1 : 0}
+      data-shown-image-id={shownImage.id}
     >
       <div className="workspace-main">
+        {away && (
+          <div className="not-the-item" role="alert" data-testid="not-the-item">
+            <strong>Not the item you are labelling.</strong>{' '}
+            {task.studyImageIds.includes(imageId) ? 'Another image of this study' : 'A similar case or prior'} (image{' '}
+            {imageId}) is shown; submitting is off until you go back.{' '}
+            <button type="button" className="button" data-testid="back-to-item" onClick={() => onImage(task.image.id)}>
+              Back to the item (b)
+            </button>
+          </div>
+        )}
         <Viewer
           key={shownImage.id}
           ref={viewer}
@@ -346,7 +375,7 @@ function TaskView({
           </button>
         </div>
         {task.report != null && (
-          <>
+          <div className="report-block">
             <button
               type="button"
               className="link"
@@ -364,8 +393,9 @@ function TaskView({
                 showEvidence={dataset.show_nlp_evidence !== false}
               />
             )}
-          </>
+          </div>
         )}
+        <div className="reading-scroll" data-testid="reading-scroll">
         <FindingPanel
           questions={q}
           answers={answers}
@@ -405,17 +435,33 @@ function TaskView({
             </ul>
           </details>
         )}
+        </div>
         <div className="submit-row">
+          <span className="progress" data-testid="progress" aria-live="polite">
+            {progress.answered} of {progress.total} answered{progress.left ? ` · ${progress.left} left` : ''}
+          </span>
           {problem && (
-            <span role="alert" className="status-failed">
+            <span role="alert" className="status-failed" data-testid="submit-problem">
               {problem}
+            </span>
+          )}
+          {away && blocked && (
+            <span role="alert" className="status-failed" data-testid="submit-problem">
+              Back to the item (b) to submit.
             </span>
           )}
           <span className="spacer" />
           <button type="button" className="button" onClick={() => setAnswers((s) => allUnsetAbsent(q, s))}>
             Rest absent (x)
           </button>
-          <button type="button" className="button primary" disabled={busy} onClick={submit} data-testid="submit">
+          <button
+            type="button"
+            className="button primary"
+            disabled={busy || away}
+            title={away ? 'Another image is shown: go back to the item (b) to submit' : undefined}
+            onClick={submit}
+            data-testid="submit"
+          >
             {busy
               ? 'Submitting…'
               : task.kind === 'read'

@@ -1,14 +1,19 @@
 /**
- * The image viewer (OHIF-like): the server's full-bit-depth render at the current window, with
- * window/level by left drag (horizontal = width, vertical = centre), pan by Shift+drag or middle drag,
- * zoom by wheel, presets on number keys, invert, reset. While the window changes, the last render is
- * shown through an exact linear grey transform (SVG filter) and a new render is asked for after a
- * short pause; it replaces the approximation once decoded.
+ * The image viewer (OHIF-like) over full-bit-depth pixels: the image's modality values reach the
+ * browser once (`/pixels/`, uint16) and window/level, invert, zoom and pan are computed here, exactly
+ * (lut.ts mirrors the server's rendering), on a 2-D canvas: left drag = window/level (horizontal =
+ * width, vertical = centre), Shift+drag or middle drag = pan, wheel = zoom, number keys = the image's
+ * presets in real units (`/windows/`: its own VOI first, HU for CT, distribution-derived for CR/DX),
+ * i = invert, r / double click = reset.
+ *
+ * Why a canvas and not Cornerstone3D: Cornerstone3D renders through vtk.js on WebGL2, which the
+ * headless Debian chromium (--disable-gpu) and firefox-esr that run our browser tests do not
+ * reliably give, and its DICOM loader ships WASM codecs for work the server already does. A 65,536-entry
+ * lookup table per window change plus one pass over a viewport-sized plane keeps drags at frame rate.
  */
 import {
   useCallback,
   useEffect,
-  useId,
   useImperativeHandle,
   useLayoutEffect,
   useRef,
@@ -19,20 +24,12 @@ import {
 } from 'react'
 import type { Action } from '../app/hotkeys'
 import type { ImageInfo } from '../api/types'
-import { getViewportLongest, preload, setViewportLongest } from './preload'
-import { metaOf, useViewer } from './useViewer'
+import { buildLut, paintGrey, type Voi } from './lut'
+import { loadPlane, loadWindows, planeSize, setViewportLongest, type Plane } from './pixels'
+import { useViewer } from './useViewer'
 import { cssTransform, fitSize, pan, wheelFactor, zoomAt } from './viewport'
-import {
-  approxTransform,
-  defaultWindow,
-  dragWindow,
-  isIdentity,
-  presetByKey,
-  PRESETS,
-  renderSize,
-  renderUrl,
-  type Win,
-} from './windowing'
+import './viewer.css'
+import { dragWindow, MAX_PRESET_KEYS, windowLabel, type ImageWindows, type Preset, type Win } from './windowing'
 
 export interface ViewerHandle {
   apply: (a: Action) => boolean
@@ -40,7 +37,7 @@ export interface ViewerHandle {
 
 export interface ViewerProps {
   image: ImageInfo
-  /** Called once the image (first render of this image) is painted, with performance.now(). */
+  /** Called once the image is first painted, with performance.now(). */
   onPainted?: (imageId: number, at: number) => void
   ref?: Ref<ViewerHandle>
   label?: string
@@ -48,33 +45,39 @@ export interface ViewerProps {
   overlay?: { url: string; opacity: number } | null
 }
 
-const RENDER_DEBOUNCE_MS = 120
-
-interface Shown {
-  url: string
-  window: Win
-  invert: boolean
+interface FrameMetrics {
+  /** Milliseconds of each repaint after a window/invert change (LUT + pixel pass + putImageData). */
+  frames: number[]
 }
 
-/** The render URL for an image at the given window and the viewport size (shared with prefetch). */
-export function viewUrl(image: ImageInfo, window: Win | null, invert: boolean, viewportLongest?: number): string {
-  const size = renderSize(Math.max(image.rows, image.cols), viewportLongest ?? getViewportLongest(), devicePixelRatio || 1)
-  return renderUrl(image.id, { window, invert, size })
+declare global {
+  interface Window {
+    __arbiterViewer?: FrameMetrics
+  }
 }
+
+function recordFrame(ms: number): void {
+  const m = (window.__arbiterViewer ??= { frames: [] })
+  m.frames.push(ms)
+  if (m.frames.length > 2000) m.frames.splice(0, m.frames.length - 2000)
+}
+
+const NO_PRESETS: Preset[] = []
 
 export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
-  const meta = metaOf(image)
-  const ctl = useViewer(meta)
-  const { state, effective } = ctl
-  const filterId = useId().replace(/:/g, '_') + 'wl'
-  const boxRef = useRef<HTMLDivElement>(null)
-  const [box, setBox] = useState({ w: 0, h: 0 })
-  const initialUrl = viewUrl(image, null, false)
-  const [shown, setShown] = useState<Shown>({ url: initialUrl, window: defaultWindow(meta), invert: false })
-  const [loading, setLoading] = useState(false)
+  const [windows, setWindows] = useState<ImageWindows | null>(null)
+  const [plane, setPlane] = useState<Plane | null>(null)
   const [error, setError] = useState<string | null>(null)
+  const presets = windows?.presets ?? NO_PRESETS
+  const ctl = useViewer(presets)
+  const { state, effective } = ctl
+  const boxRef = useRef<HTMLDivElement>(null)
+  const canvasRef = useRef<HTMLCanvasElement>(null)
+  const [box, setBox] = useState({ w: 0, h: 0 })
   const painted = useRef(false)
-  const latest = useRef(0)
+  const lut = useRef(new Uint8Array(65536))
+  const frame = useRef<ImageData | null>(null)
+  const [paintedOnce, setPaintedOnce] = useState(false)
 
   useImperativeHandle(ref, () => ({ apply: ctl.apply }), [ctl.apply])
 
@@ -92,34 +95,68 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
     return () => ro.disconnect()
   }, [])
 
-  // Ask the server for the current window (debounced while it keeps changing).
-  const wantedUrl = box.w > 0 ? viewUrl(image, state.window, state.invert, Math.max(box.w, box.h)) : shown.url
+  // The values (at the viewport's size, once per image and size) and the presets.
+  const size = box.w > 0 ? planeSize(image, Math.max(box.w, box.h)) : 0
   useEffect(() => {
-    if (wantedUrl === shown.url) return
-    const ticket = ++latest.current
-    const t = window.setTimeout(() => {
-      setLoading(true)
-      preload(wantedUrl).then(
-        () => {
-          if (ticket !== latest.current) return
-          setShown({ url: wantedUrl, window: state.window ?? defaultWindow(meta), invert: state.invert })
-          setLoading(false)
-          setError(null)
-        },
-        () => {
-          if (ticket !== latest.current) return
-          setLoading(false)
-          setError('The image could not be rendered.')
-        },
-      )
-    }, RENDER_DEBOUNCE_MS)
-    return () => window.clearTimeout(t)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [wantedUrl])
+    if (size === 0) return // not measured yet: the size decides which plane (and cache entry) to use
+    let live = true
+    Promise.all([loadPlane(image.id, size), loadWindows(image.id)]).then(
+      ([p, w]) => {
+        if (!live) return
+        setPlane(p)
+        setWindows(w)
+        setError(null)
+      },
+      (e: unknown) => live && setError(e instanceof Error ? e.message : 'The image could not be loaded.'),
+    )
+    return () => {
+      live = false
+    }
+  }, [image.id, size])
 
-  const mono1 = meta.photometric.toUpperCase() === 'MONOCHROME1'
-  const grey = approxTransform(shown.window, effective, mono1 !== shown.invert, mono1 !== state.invert)
-  const identity = isIdentity(grey, 1e-6)
+  const mono1 = (windows?.photometric ?? image.photometric_interpretation).toUpperCase() === 'MONOCHROME1'
+  const inverted = mono1 !== state.invert
+  const voi: Voi | null =
+    windows == null
+      ? null
+      : state.window == null && windows.voi_lut
+        ? { kind: 'lut', lut: windows.voi_lut }
+        : state.window == null
+          ? { kind: 'window', center: effective.center, width: effective.width, fn: presets[0]?.function ?? 'LINEAR' }
+          : { kind: 'window', center: effective.center, width: effective.width, fn: 'LINEAR' }
+
+  // Repaint on every change of values, window or inversion (synchronously, before the browser paints).
+  useLayoutEffect(() => {
+    const canvas = canvasRef.current
+    if (!canvas || !plane || !voi) return
+    const t0 = performance.now()
+    if (canvas.width !== plane.cols || canvas.height !== plane.rows) {
+      canvas.width = plane.cols
+      canvas.height = plane.rows
+    }
+    const ctx = canvas.getContext('2d')
+    if (!ctx) return
+    if (!frame.current || frame.current.width !== plane.cols || frame.current.height !== plane.rows) {
+      frame.current = ctx.createImageData(plane.cols, plane.rows)
+    }
+    const data = frame.current
+    buildLut(plane, voi, inverted, lut.current)
+    paintGrey(plane.samples, lut.current, new Uint32Array(data.data.buffer))
+    ctx.putImageData(data, 0, 0)
+    const ms = performance.now() - t0
+    canvas.dataset.frameMs = ms.toFixed(2)
+    if (painted.current) {
+      recordFrame(ms)
+      return
+    }
+    painted.current = true
+    setPaintedOnce(true)
+    // After the next frame is painted (rAF runs before the paint; the task after it runs after).
+    requestAnimationFrame(() => setTimeout(() => onPainted?.(image.id, performance.now()), 0))
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [plane, voi?.kind, effective.center, effective.width, voi?.kind === 'window' ? voi.fn : '', inverted, box.w > 0])
+
+  const range = plane ? plane.hi - plane.lo : 2 ** image.bits_stored
 
   // Pointer: left drag = window/level, Shift+left or middle = pan.
   const drag = useRef<{ x: number; y: number; mode: 'wl' | 'pan'; start: Win; view: typeof state.view } | null>(null)
@@ -142,7 +179,7 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
     const dx = e.clientX - d.x
     const dy = e.clientY - d.y
     if (d.mode === 'pan') ctl.setView(pan(d.view, dx, dy))
-    else ctl.setWindow(dragWindow(d.start, dx, dy, meta), null)
+    else ctl.setWindow(dragWindow(d.start, dx, dy, range), null)
   }
   const onPointerUp = (e: ReactPointerEvent<HTMLDivElement>) => {
     drag.current = null
@@ -167,26 +204,11 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
     return () => el.removeEventListener('wheel', stop)
   }, [])
 
-  const onLoad = () => {
-    if (painted.current) return
-    painted.current = true
-    // After the next frame is painted (rAF runs before the paint; the task after it runs after).
-    requestAnimationFrame(() => setTimeout(() => onPainted?.(image.id, performance.now()), 0))
-  }
-
   const fit = fitSize(image.cols, image.rows, box.w, box.h)
-  const presetLabel = state.preset ? presetByKey(state.preset).label : 'Custom'
+  const preset = presets.find((p) => p.key === state.preset)
+  const presetLabel = preset ? preset.label : 'Custom'
   return (
     <div className="viewer">
-      <svg width="0" height="0" style={{ position: 'absolute' }} aria-hidden="true" focusable="false">
-        <filter id={filterId} colorInterpolationFilters="sRGB">
-          <feComponentTransfer>
-            <feFuncR type="linear" slope={grey.slope} intercept={grey.intercept} />
-            <feFuncG type="linear" slope={grey.slope} intercept={grey.intercept} />
-            <feFuncB type="linear" slope={grey.slope} intercept={grey.intercept} />
-          </feComponentTransfer>
-        </filter>
-      </svg>
       <div
         ref={boxRef}
         className="viewer-canvas"
@@ -203,18 +225,16 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
       >
         {fit.width > 0 && (
           <div className="viewer-stack" style={{ width: fit.width, height: fit.height, transform: cssTransform(state.view) }}>
-            <img
+            <canvas
+              ref={canvasRef}
               data-testid="viewer-image"
               data-image-id={image.id}
+              data-painted={paintedOnce ? 1 : 0}
               data-wc={Math.round(effective.center)}
               data-ww={Math.round(effective.width)}
               data-invert={state.invert ? 1 : 0}
-              src={shown.url}
-              alt=""
-              draggable={false}
-              onLoad={onLoad}
-              onError={() => setError('The image could not be loaded.')}
-              style={{ filter: identity ? 'none' : `url(#${filterId})` }}
+              data-preset={state.preset ?? ''}
+              style={{ width: '100%', height: '100%' }}
             />
             {overlay && (
               <img
@@ -235,11 +255,11 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
           {image.view_position && <div>View {image.view_position}</div>}
         </div>
         <div className="viewer-overlay bl" data-testid="viewer-window">
-          W {Math.round(effective.width)} / L {Math.round(effective.center)} · {presetLabel}
+          {windowLabel(effective, windows?.units ?? '')} · {presetLabel}
           {state.invert ? ' · inverted' : ''}
         </div>
         <div className="viewer-overlay br">
-          {Math.round(state.view.scale * 100)}%{loading ? ' · rendering…' : ''}
+          {Math.round(state.view.scale * 100)}%{!plane && !error ? ' · loading…' : ''}
         </div>
         {error && (
           <div className="viewer-error" role="alert">
@@ -247,33 +267,35 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
           </div>
         )}
       </div>
-      <ViewerToolbar apply={ctl.apply} invert={state.invert} preset={state.preset} />
+      <ViewerToolbar apply={ctl.apply} invert={state.invert} preset={state.preset} presets={presets} />
     </div>
   )
 }
-
 
 function ViewerToolbar({
   apply,
   invert,
   preset,
+  presets,
 }: {
   apply: (a: Action) => boolean
   invert: boolean
   preset: string | null
+  presets: readonly Preset[]
 }) {
   return (
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
-      {PRESETS.map((p) => (
+      {presets.slice(0, MAX_PRESET_KEYS).map((p, i) => (
         <button
           key={p.key}
           type="button"
           aria-pressed={preset === p.key}
-          aria-label={`Window preset ${p.label} (key ${p.hotkey})`}
-          title={`${p.label} (${p.hotkey})`}
-          onClick={() => apply({ type: 'preset', preset: p.key })}
+          aria-label={`Window preset ${p.label} (key ${i + 1})`}
+          title={`${p.label}: W ${Math.round(p.width)} / L ${Math.round(p.center)} (${i + 1})`}
+          data-preset={p.key}
+          onClick={() => apply({ type: 'preset', index: i + 1 })}
         >
-          {p.hotkey} {p.label.split(' ')[0]}
+          {i + 1} {p.key === 'default' ? 'Default' : p.label.split(' ')[0]}
         </button>
       ))}
       <button type="button" aria-pressed={invert} aria-label="Invert (key i)" onClick={() => apply({ type: 'invert' })}>

@@ -2,12 +2,13 @@
 import { useCallback, useMemo, useState } from 'react'
 import type { Action } from '../app/hotkeys'
 import { HOME, zoomAt, type View } from './viewport'
-import { defaultWindow, presetWindow, type ImageMeta, type PresetKey, type Win } from './windowing'
+import { presetForKey, type Preset, type Win } from './windowing'
 
 export interface ViewerState {
-  /** null = the file's own VOI (server default). */
+  /** null = the image's own VOI (its VOI LUT or first window: the first preset). */
   window: Win | null
-  preset: PresetKey | null
+  /** Key of the preset in effect, null after a drag (a custom window). */
+  preset: string | null
   invert: boolean
   view: View
 }
@@ -16,35 +17,24 @@ export const INITIAL: ViewerState = { window: null, preset: 'default', invert: f
 
 export interface ViewerControl {
   state: ViewerState
-  meta: ImageMeta
-  /** The numeric window in effect (the file's window when `window` is null). */
+  /** The numeric window in effect (the default preset's when `window` is null). */
   effective: Win
-  setWindow: (w: Win | null, preset?: PresetKey | null) => void
+  setWindow: (w: Win | null, preset?: string | null) => void
   setView: (v: View) => void
   /** Applies a viewer action; false if the action is not a viewer action. */
   apply: (a: Action) => boolean
   reset: () => void
 }
 
-export function metaOf(img: {
-  bits_stored: number
-  photometric_interpretation: string
-  window_center?: number | null
-  window_width?: number | null
-}): ImageMeta {
-  return {
-    bitsStored: img.bits_stored,
-    photometric: img.photometric_interpretation,
-    windowCenter: img.window_center ?? null,
-    windowWidth: img.window_width ?? null,
-  }
-}
-
-export function useViewer(meta: ImageMeta): ViewerControl {
+export function useViewer(presets: readonly Preset[]): ViewerControl {
   const [state, setState] = useState<ViewerState>(INITIAL)
-  const effective = useMemo(() => state.window ?? defaultWindow(meta), [state.window, meta])
+  const fallback = presets[0] ?? null
+  const effective = useMemo(
+    () => state.window ?? (fallback ? { center: fallback.center, width: fallback.width } : { center: 0.5, width: 2 }),
+    [state.window, fallback],
+  )
   const setWindow = useCallback(
-    (w: Win | null, preset: PresetKey | null = null) => setState((s) => ({ ...s, window: w, preset })),
+    (w: Win | null, preset: string | null = null) => setState((s) => ({ ...s, window: w, preset })),
     [],
   )
   const setView = useCallback((v: View) => setState((s) => ({ ...s, view: v })), [])
@@ -52,9 +42,13 @@ export function useViewer(meta: ImageMeta): ViewerControl {
   const apply = useCallback(
     (a: Action): boolean => {
       switch (a.type) {
-        case 'preset':
-          setState((s) => ({ ...s, window: presetWindow(a.preset, meta), preset: a.preset }))
+        case 'preset': {
+          const p = presetForKey(presets, a.index)
+          if (!p) return true // a number key with no preset of that number: nothing to do, still ours
+          const isDefault = p === presets[0]
+          setState((s) => ({ ...s, window: isDefault ? null : { center: p.center, width: p.width }, preset: p.key }))
           return true
+        }
         case 'invert':
           setState((s) => ({ ...s, invert: !s.invert }))
           return true
@@ -68,7 +62,7 @@ export function useViewer(meta: ImageMeta): ViewerControl {
           return false
       }
     },
-    [meta],
+    [presets],
   )
-  return { state, meta, effective, setWindow, setView, apply, reset }
+  return { state, effective, setWindow, setView, apply, reset }
 }

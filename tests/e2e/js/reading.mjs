@@ -4,11 +4,7 @@
 // label and exports a snapshot.
 import { assert, base, config, newPage, run, shot, signIn } from './lib.mjs'
 
-const painted = (page) =>
-  page.waitForFunction(() => {
-    const el = document.querySelector('[data-testid="viewer-image"]')
-    return el && el.complete && el.naturalWidth > 0
-  })
+const painted = (page) => page.waitForSelector('[data-testid="viewer-image"][data-painted="1"]')
 
 async function readOne(page, { present, shotName }) {
   const root = page.getByTestId('reading')

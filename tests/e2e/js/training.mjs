@@ -44,7 +44,7 @@ await run(async (browser) => {
   // The promoted model's heat map over an image in the reading screen (key o).
   await page.goto(`${config.base}/read/${config.dataset}`)
   await page.getByTestId('reading').waitFor()
-  await page.waitForFunction(() => document.querySelector('[data-testid="viewer-image"]')?.naturalWidth > 0)
+  await page.waitForSelector('[data-testid="viewer-image"][data-painted="1"]')
   await page.keyboard.press('o')
   await page.waitForFunction(() => {
     const el = document.querySelector('[data-testid="viewer-heatmap"]')
