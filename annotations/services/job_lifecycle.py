@@ -32,6 +32,7 @@ uncommitted job); progress calls beat inline instead.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import os
 import socket
@@ -79,6 +80,35 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _host_tag() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def claim_token() -> str:
+    """A new claim token (32 characters): this host's tag, this process's id, then random."""
+    return f"{_host_tag()}{os.getpid() & 0xFFFFFFFF:08x}{uuid.uuid4().hex[:18]}"
+
+
+def claim_alive_here(token: str) -> bool:
+    """Whether the claim belongs to a process that is still alive on this host: its heartbeat is only
+    late (a loaded machine, a database lock), the worker is not lost. Never true for another host."""
+    if len(token) != 32 or token[:6] != _host_tag():
+        return False
+    try:
+        pid = int(token[6:14], 16)
+    except ValueError:
+        return False
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 def job_pulse(job_id: int) -> contextlib.AbstractContextManager:
     """A heartbeat for a running job whose work is not claimed by one task (a scoring job's plan or
     finaliser): refreshes `heartbeat_at` while the block runs (nothing inside a transaction)."""
@@ -99,16 +129,18 @@ class JobStopped(Exception):
 
 def job_claim(job_id: int, *, task_id: str = "") -> JobRun | None:
     """Claim the job for this worker; None when there is nothing to run (see module)."""
-    token = uuid.uuid4().hex
+    token = claim_token()
     now = timezone.now()
     fields: dict[str, Any] = {"status": JobStatus.RUNNING, "claim": token, "heartbeat_at": now}
     if task_id:
         fields["task_id"] = task_id
-    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        started_at=now, **fields
-    ) or Job.objects.filter(stale_q(stale_cutoff(now)), pk=job_id, status=JobStatus.RUNNING).update(
-        attempts=F("attempts") + 1, **fields
-    )
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(started_at=now, **fields)
+    if not claimed:  # a redelivery: take over only from a worker that is gone
+        stale = Job.objects.filter(stale_q(stale_cutoff(now)), pk=job_id, status=JobStatus.RUNNING)
+        held = stale.values_list("claim", flat=True).first()
+        if held is None or claim_alive_here(held):
+            return None
+        claimed = stale.filter(claim=held).update(attempts=F("attempts") + 1, **fields)
     if not claimed:
         return None
     job = Job.objects.select_related("dataset").get(pk=job_id)

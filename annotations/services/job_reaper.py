@@ -32,7 +32,7 @@ from annotations.models import Job, LabelSetSnapshot
 from annotations.models.choices import JobKind, JobStatus
 from annotations.services.audit import audit_record
 from annotations.services.job_endings import job_ended
-from annotations.services.job_lifecycle import stale_cutoff, stale_q, stale_seconds
+from annotations.services.job_lifecycle import claim_alive_here, stale_cutoff, stale_q, stale_seconds
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,22 @@ def _fail_lost(job: Job, cutoff, now) -> bool:
     return bool(n)
 
 
+def _alive_here(job: Job, now) -> bool:
+    """The job's worker process is alive on this host (its heartbeat is late, not lost), unless it
+    has been silent for ten times the stale time (a stuck process, or its pid reused)."""
+    silent = (now - (job.heartbeat_at or job.started_at or now)).total_seconds()
+    if silent > 10 * stale_seconds():
+        return False
+    tokens = [job.claim] if job.claim else []
+    if job.kind == JobKind.SCORING:
+        tokens += [beat[0] for beat in (job.summary or {}).get("chunk_beats", {}).values() if beat]
+    return any(claim_alive_here(t) for t in tokens)
+
+
 def _recover(job: Job, cutoff, now, counts: dict[str, int]) -> None:
+    if _alive_here(job, now):
+        log.info("job %s: heartbeat late but its worker process is alive; left alone", job.pk)
+        return
     counted = job.kind != JobKind.SCORING or _scoring_attempt(job)
     if job.kind not in (*REQUEUED_KINDS, JobKind.SCORING) or (counted and job.attempts >= max_attempts()):
         counts["failed"] += _fail_lost(job, cutoff, now)

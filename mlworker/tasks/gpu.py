@@ -16,7 +16,6 @@ embeddings are stored before the next check, and what was stored stays.
 
 import contextlib
 import logging
-import uuid
 
 from celery import group, shared_task
 from django.db import InterfaceError, OperationalError, connection
@@ -24,7 +23,7 @@ from django.db import InterfaceError, OperationalError, connection
 from annotations.models import ModelVersion
 from annotations.services.errors import DomainError
 from annotations.services.heartbeat import Heartbeat
-from annotations.services.job_lifecycle import heartbeat_seconds
+from annotations.services.job_lifecycle import claim_token, heartbeat_seconds
 from annotations.services.scoring import (
     scoring_all_chunks_done,
     scoring_chunk_beat,
@@ -70,7 +69,7 @@ def score_dataset(self, model_version_id: int, job_id: int) -> dict:
 def score_chunk(self, model_version_id: int, image_ids: list[int], job_id: int, chunk: int = 0) -> dict:
     from mlworker.tasks.scoring import score_finalise
 
-    token = uuid.uuid4().hex
+    token = claim_token()
     if not scoring_chunk_claim(job_id, chunk, token):  # done, job not running, or a live worker has it
         if scoring_all_chunks_done(job_id):  # redelivered after recording, before queueing the finaliser
             score_finalise.delay(model_version_id, job_id)

@@ -5,6 +5,7 @@ worker is gone, and upload folders that are freed when their job ends (issue #19
 import errno
 import io
 import os
+import subprocess
 import threading
 import time
 import zipfile
@@ -17,7 +18,7 @@ from rest_framework.test import APIClient
 from annotations.models import AuditEvent, Image, Job, LabelSetSnapshot, TrainingRun
 from annotations.models.choices import JobKind, JobStatus, RunStatus
 from annotations.services.datasets import dataset_get_or_create, membership_grant
-from annotations.services.job_lifecycle import JobStopped, job_claim
+from annotations.services.job_lifecycle import JobStopped, claim_token, job_claim
 from annotations.services.job_reaper import jobs_reap
 from annotations.services.jobs import job_create
 from annotations.services.snapshots import snapshot_create
@@ -50,6 +51,14 @@ def _dicom_upload_job(dataset, n: int, *, seed: int = 1) -> Job:
     return job
 
 
+def dead_claim() -> str:
+    """A claim token of a process on this host that has exited (as a SIGKILLed worker's is)."""
+    token = claim_token()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    return f"{token[:6]}{gone.pid:08x}{token[14:]}"
+
+
 def _age(job: Job, seconds: float, **fields) -> None:
     """Make the job look as if its worker last beat `seconds` ago."""
     then = timezone.now() - timedelta(seconds=seconds)
@@ -66,11 +75,13 @@ def test_a_job_is_claimed_once_and_a_dead_claim_is_taken_over(dataset, settings)
     assert job.heartbeat_at is not None and job.claim == first.token
     assert job_claim(job.pk) is None  # a duplicate delivery while the first worker lives
     _age(job, 31)
+    assert job_claim(job.pk) is None  # late, but its process (this one) is alive: not taken over
+    Job.objects.filter(pk=job.pk).update(claim=dead_claim())
     second = job_claim(job.pk, task_id="t2")  # the first worker died: a redelivery takes over
     assert second is not None and second.token != first.token
     job.refresh_from_db()
     assert job.attempts == 1 and job.claim == second.token
-    assert first.beat() is False and first.cancelled  # the dead claim can write nothing more
+    assert first.beat() is False and first.cancelled  # the old claim can write nothing more
     assert first.finish(summary={"created": 1}, errors=[]) is False
     assert second.finish(summary={"created": 2}, errors=[]) is True
     job.refresh_from_db()
@@ -167,6 +178,19 @@ def test_the_reaper_requeues_a_lost_import_and_the_rerun_completes_it(dataset, s
     assert (job.summary["created"], job.summary["existing"]) == (3, 3)
     assert Image.objects.filter(dataset=dataset).count() == 6
     assert not upload_dir(job.pk).exists()  # a finished import frees its upload
+
+
+def test_the_reaper_leaves_a_late_job_whose_process_is_alive_on_this_host(dataset, settings, eager_celery):
+    settings.ARBITER_JOB_STALE_SECONDS = 30
+    job = job_create(kind=JobKind.NLP, dataset=dataset)
+    assert job_claim(job.pk) is not None  # this process holds the claim
+    _age(job, 60)  # heartbeat late (a loaded machine, a database lock), the process alive
+    assert jobs_reap()["requeued"] == 0
+    assert Job.objects.get(pk=job.pk).status == JobStatus.RUNNING
+    _age(job, 301)  # silent for ten stale periods: stuck, or the pid was reused
+    assert jobs_reap()["requeued"] == 1
+    job.refresh_from_db()
+    assert job.attempts == 1 and job.status == JobStatus.SUCCEEDED  # re-queued and re-run (eagerly)
 
 
 def test_after_max_attempts_the_reaper_fails_the_job_with_the_reason(dataset, settings):
