@@ -1,7 +1,8 @@
 """QC flags: what a bad-image detector says about one image.
 
 Flag kinds use the platform's QC vocabulary (`annotations` QCKind values, repeated here because this
-package must not import Django): rotated, inverted, non_frontal, wrong_body_part, pediatric.
+package must not import Django): rotated, flipped (mirrored), inverted, non_frontal, wrong_body_part,
+pediatric.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ROTATED = "rotated"
+FLIPPED = "flipped"
 INVERTED = "inverted"
 NON_FRONTAL = "non_frontal"
 WRONG_BODY_PART = "wrong_body_part"
 PEDIATRIC = "pediatric"
-FLAG_KINDS: tuple[str, ...] = (ROTATED, INVERTED, NON_FRONTAL, WRONG_BODY_PART, PEDIATRIC)
+FLAG_KINDS: tuple[str, ...] = (ROTATED, FLIPPED, INVERTED, NON_FRONTAL, WRONG_BODY_PART, PEDIATRIC)
 
 
 @dataclass(frozen=True)
