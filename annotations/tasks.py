@@ -30,8 +30,7 @@ def import_job(self, job_id: int) -> dict:
         paths = prepare_import_paths(job, unpack)
         run.check_cancelled()
         summary = run_importer(job.params["importer"], job.dataset, paths, on_progress=on_progress)
-        summary.failed += unpack.failed
-        summary.errors = unpack.errors + summary.errors
+        summary.prepend_errors(unpack)
         run.finish(summary=summary.counts(), errors=summary.as_dict()["errors"])
     job.refresh_from_db()
     upload_release(job)

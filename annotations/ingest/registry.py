@@ -35,7 +35,12 @@ IMPORTERS: dict[str, Importer] = {
         Importer(
             "kermany", "Kermany OCT2017 or pediatric chest_xray folder: {train,test}/<CLASS>/", import_kermany
         ),
-        Importer("google4", "Google NIH four-findings expert label CSVs (folder)", import_google4),
+        Importer(
+            "google4",
+            "Google's NIH expert labels as published (release folder, a subfolder, or its CSVs; "
+            "four findings and all findings)",
+            import_google4,
+        ),
         Importer(
             "reports",
             "Reports CSV: accession_number | study_instance_uid | image_index, report_text",

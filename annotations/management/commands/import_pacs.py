@@ -6,6 +6,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from annotations.ingest.pacs import PacsQuery, pacs_import
+from annotations.management.commands._import_base import (
+    add_outcome_arguments,
+    add_preset_argument,
+    finish_import,
+)
 from annotations.models import Dataset
 from annotations.services.datasets import dataset_get_or_create
 from annotations.services.errors import DomainError
@@ -35,11 +40,12 @@ class Command(BaseCommand):
         parser.add_argument("--until", type=_date, default=None, help="last StudyDate (inclusive)")
         parser.add_argument("--modality", default="", help="ModalitiesInStudy, e.g. CR")
         parser.add_argument("--accession", default="", help="one AccessionNumber")
-        parser.add_argument("--max-errors-shown", type=int, default=20)
+        add_outcome_arguments(parser)
+        add_preset_argument(parser)
 
     def handle(self, *args, **opts) -> None:
         if opts["create"]:
-            dataset, _ = dataset_get_or_create(slug=opts["dataset"])
+            dataset, _ = dataset_get_or_create(slug=opts["dataset"], preset=opts["preset"])
         else:
             dataset = Dataset.objects.filter(slug=opts["dataset"]).first()
             if dataset is None:
@@ -69,8 +75,9 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(f"pacs import into {dataset.slug}: {result.describe()}")
-        shown = opts["max_errors_shown"]
-        for error in result.summary.errors[:shown]:
-            self.stdout.write(f"  error {error.code}: {error.file}: {error.message}")
-        if len(result.summary.errors) > shown:
-            self.stdout.write(f"  ... and {len(result.summary.errors) - shown} more errors")
+        finish_import(
+            self,
+            result.summary,
+            opts,
+            imported_anything=result.summary.imported_anything or bool(result.studies_skipped),
+        )
