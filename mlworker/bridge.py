@@ -31,7 +31,7 @@ from annotations.selectors.qc_flags import image_display_correction
 from mlworker.ml.inference.cache import PreprocessCache
 from mlworker.ml.nets.errors import InputError
 
-NO_CORRECTION: dict = {"rotate": 0, "invert": False}
+NO_CORRECTION: dict = {"rotate": 0, "flip": False, "invert": False}
 
 _decodes = 0
 _decodes_lock = threading.Lock()
@@ -63,7 +63,11 @@ def corrections_of(image_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def is_identity(correction: dict | None) -> bool:
-    return not correction or (int(correction.get("rotate", 0)) % 360 == 0 and not correction.get("invert"))
+    return not correction or (
+        int(correction.get("rotate", 0)) % 360 == 0
+        and not correction.get("invert")
+        and not correction.get("flip")
+    )
 
 
 def input_key(image: Image, correction: dict | None = None) -> str:
@@ -71,14 +75,18 @@ def input_key(image: Image, correction: dict | None = None) -> str:
     base = image.derived_cache_key or f"image:{image.pk}"
     if is_identity(correction):
         return base
-    return f"{base}+r{int(correction['rotate']) % 360}{'i' if correction.get('invert') else ''}"
+    flip = "f" if correction.get("flip") else ""
+    return f"{base}+r{int(correction['rotate']) % 360}{flip}{'i' if correction.get('invert') else ''}"
 
 
 def apply_correction(arr: np.ndarray, correction: dict | None) -> np.ndarray:
-    """Turn a [0, 1] image `rotate` degrees clockwise and/or invert it, as the viewer displays it."""
+    """Turn a [0, 1] image `rotate` degrees clockwise, then mirror it left-right (`flip`) and / or
+    invert it: the derived image corrected QC flags ask for."""
     if is_identity(correction):
         return arr
     out = np.rot90(arr, -(int(correction.get("rotate", 0)) % 360) // 90)
+    if correction.get("flip"):
+        out = out[:, ::-1]
     if correction.get("invert"):
         out = 1.0 - out
     return np.ascontiguousarray(out, dtype=np.float32)
@@ -88,6 +96,8 @@ def undo_correction_geometry(heat: np.ndarray, correction: dict | None) -> np.nd
     """Map a map computed on the corrected image back onto the stored image's orientation."""
     if is_identity(correction):
         return heat
+    if correction.get("flip"):
+        heat = heat[:, ::-1]
     return np.ascontiguousarray(np.rot90(heat, (int(correction.get("rotate", 0)) % 360) // 90))
 
 

@@ -80,6 +80,7 @@ class QCResolveSerializer(serializers.Serializer):
     flag_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=5000)
     action = serializers.ChoiceField(choices=sorted(ACTIONS))
     rotate = serializers.ChoiceField(choices=list(ROTATIONS), default=0, help_text="degrees clockwise")
+    flip = serializers.BooleanField(default=False, help_text="mirror left-right, after the rotation")
     invert = serializers.BooleanField(default=False)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 

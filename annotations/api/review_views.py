@@ -106,7 +106,8 @@ class QCResolveView(generics.GenericAPIView):
 
     @extend_schema(request=s.QCResolveSerializer, responses=s.QCResolveResultSerializer)
     def post(self, request: Request, dataset_id: int) -> Response:
-        """Confirm, reject or correct (rotate / invert) open flags in bulk; all or nothing."""
+        """Confirm, reject, correct (rotate / mirror / invert) or fix (each flag's suggested fix) open
+        flags in bulk; all or nothing. Corrections change the derived image, never the stored pixels."""
         dataset = access_dataset(request.user, dataset_id, roles=QC_ROLES)
         data = validated(s.QCResolveSerializer, request.data)
         result = qc_resolve(
@@ -115,6 +116,7 @@ class QCResolveView(generics.GenericAPIView):
             flag_ids=data["flag_ids"],
             action=data["action"],
             rotate=data["rotate"],
+            flip=data["flip"],
             invert=data["invert"],
             note=data["note"],
         )

@@ -25,15 +25,25 @@ def qc_flags_list(
     return qs.select_related("image").order_by("-probability", "id")
 
 
+def compose_corrections(corrections: list[dict]) -> dict:
+    """One correction doing what `corrections` do in order. Each turns `rotate` degrees clockwise,
+    then mirrors left-right if `flip`, inverts if `invert`; a turn after a mirror runs the other way."""
+    rotate, flip, invert = 0, False, False
+    for c in corrections:
+        r = int(c.get("rotate", 0)) % 360
+        rotate = (rotate + (-r if flip else r)) % 360
+        flip ^= bool(c.get("flip", False))
+        invert ^= bool(c.get("invert", False))
+    return {"rotate": rotate, "flip": flip, "invert": invert}
+
+
 def image_display_correction(image_id: int) -> dict:
-    """The rotation (degrees clockwise) and inversion that corrected QC flags ask the renderer to
-    apply to an image: {"rotate": 0|90|180|270, "invert": bool}."""
-    rotate, invert = 0, False
-    for correction in (
-        QCFlag.objects.filter(image_id=image_id, status=QCStatus.CORRECTED)
-        .order_by("resolved_at", "id")
-        .values_list("correction", flat=True)
-    ):
-        rotate = (rotate + int(correction.get("rotate", 0))) % 360
-        invert ^= bool(correction.get("invert", False))
-    return {"rotate": rotate, "invert": invert}
+    """The rotation (degrees clockwise), left-right mirror and inversion that corrected QC flags ask
+    the derived image to show: {"rotate": 0|90|180|270, "flip": bool, "invert": bool}."""
+    return compose_corrections(
+        list(
+            QCFlag.objects.filter(image_id=image_id, status=QCStatus.CORRECTED)
+            .order_by("resolved_at", "id")
+            .values_list("correction", flat=True)
+        )
+    )

@@ -2,8 +2,10 @@
 
 An image with an open flag is held: its work item goes to qc_hold (claimed, unsubmitted reads are
 released) and the worklist never serves it. Resolving the last open flag releases the hold:
-- reject (the image is fine) and correct (rotate / invert; the renderer applies it, see
-  annotations.selectors.qc_flags.image_display_correction) send the item back to reading;
+- reject (the image is fine), correct (rotate / mirror / invert as told) and fix (each flag's own
+  suggested fix, from its detector's detail: rotate back, mirror back, invert back) send the item
+  back to reading. A correction changes the derived image only (model inputs and renders, see
+  annotations.selectors.qc_flags.image_display_correction); the stored pixels are never touched;
 - confirm (the problem is real: wrong body part, lateral view, pediatric, ...) excludes the item
   from reading for good.
 Items already past their first reads (adjudication, done) keep their state.
@@ -21,7 +23,12 @@ from annotations.services.audit import audit_record
 from annotations.services.errors import ConflictError, InvalidInputError, NotFoundError
 from annotations.services.reading import release_claim
 
-ACTIONS = {"confirm": QCStatus.CONFIRMED, "reject": QCStatus.REJECTED, "correct": QCStatus.CORRECTED}
+ACTIONS = {
+    "confirm": QCStatus.CONFIRMED,
+    "reject": QCStatus.REJECTED,
+    "correct": QCStatus.CORRECTED,
+    "fix": QCStatus.CORRECTED,
+}
 ROTATIONS = (0, 90, 180, 270)
 HOLDABLE = (WorkState.READING, WorkState.QC_HOLD)
 
@@ -81,6 +88,17 @@ def qc_hold_sync(*, image_ids: Iterable[int], actor=None) -> dict[str, int]:
     return counts
 
 
+def _suggested_fix(flag: QCFlag) -> dict | None:
+    """The flag's detector-suggested fix as a correction, or None (a rule flag, or nothing to do)."""
+    fix = (flag.detail or {}).get("fix")
+    if not isinstance(fix, dict):
+        return None
+    rotate, flip, invert = int(fix.get("rotate", 0)) % 360, bool(fix.get("flip")), bool(fix.get("invert"))
+    if rotate not in ROTATIONS or not (rotate or flip or invert):
+        return None
+    return {"rotate": rotate, "flip": flip, "invert": invert}
+
+
 @transaction.atomic
 def qc_resolve(
     *,
@@ -90,18 +108,22 @@ def qc_resolve(
     action: str,
     rotate: int = 0,
     invert: bool = False,
+    flip: bool = False,
     note: str = "",
 ) -> QCResolveResult:
-    """Resolve open flags of `dataset` in bulk; all or nothing."""
+    """Resolve open flags of `dataset` in bulk; all or nothing.
+
+    `correct` applies one correction to all (turn `rotate` degrees clockwise, then mirror left-right
+    if `flip`, invert if `invert`); `fix` applies each flag's own suggested fix (`detail["fix"]`)."""
     if action not in ACTIONS:
         raise InvalidInputError(f"action must be one of {', '.join(ACTIONS)}")
     if action == "correct":
         if rotate not in ROTATIONS:
             raise InvalidInputError(f"rotate must be one of {ROTATIONS}")
-        if rotate == 0 and not invert:
-            raise InvalidInputError("a correction rotates (90, 180, 270) or inverts the image, or both")
-    elif rotate or invert:
-        raise InvalidInputError("rotate and invert go with action 'correct'")
+        if rotate == 0 and not invert and not flip:
+            raise InvalidInputError("a correction rotates (90, 180, 270), mirrors or inverts the image")
+    elif rotate or invert or flip:
+        raise InvalidInputError("rotate, flip and invert go with action 'correct'")
     wanted = sorted(set(flag_ids))
     if not wanted:
         raise InvalidInputError("flag_ids is empty")
@@ -112,11 +134,21 @@ def qc_resolve(
         )
     if closed := [f.pk for f in flags if f.status != QCStatus.OPEN]:
         raise ConflictError(f"{len(closed)} flag(s) are already resolved", detail={"resolved": closed[:50]})
+    if action == "fix" and (unfixable := [f.pk for f in flags if _suggested_fix(f) is None]):
+        raise InvalidInputError(
+            f"{len(unfixable)} flag(s) carry no suggested fix; confirm, reject or correct them",
+            detail={"no_fix": unfixable[:50]},
+        )
     now = timezone.now()
-    correction = {"rotate": rotate, "invert": invert} if action == "correct" else {}
-    if note:
-        correction["note"] = note
     for flag in flags:
+        if action == "fix":
+            correction = dict(_suggested_fix(flag) or {})
+        elif action == "correct":
+            correction = {"rotate": rotate, "flip": flip, "invert": invert}
+        else:
+            correction = {}
+        if note:
+            correction["note"] = note
         flag.status = ACTIONS[action]
         flag.correction = correction
         flag.resolved_by = actor
@@ -129,7 +161,7 @@ def qc_resolve(
             obj=flag,
             dataset=dataset,
             before={"status": QCStatus.OPEN},
-            after={"status": flag.status, "correction": correction},
+            after={"status": flag.status, "correction": flag.correction},
         )
     counts = qc_hold_sync(image_ids={f.image_id for f in flags}, actor=actor)
     return QCResolveResult(resolved=len(flags), **counts)

@@ -46,7 +46,7 @@ def test_bulk_resolution_holds_releases_and_excludes(make_team):
         url, {"flag_ids": [by_image[claimed_image].pk], "action": "correct", "rotate": 270, "invert": True}
     )
     assert r.json() == {"resolved": 1, "held": 0, "released": 1, "excluded": 0}
-    assert image_display_correction(claimed_image) == {"rotate": 270, "invert": True}
+    assert image_display_correction(claimed_image) == {"rotate": 270, "flip": False, "invert": True}
     r = team.c(reader).post(url, {"flag_ids": [by_image[others[0].pk].pk], "action": "reject"})
     assert r.json()["released"] == 1
     r = team.c(reader).post(
