@@ -7,6 +7,7 @@ from annotations.api import (
     learning_views,
     me_views,
     model_views,
+    nlp_views,
     protocol_views,
     reading_urls,
     similar_views,
@@ -27,4 +28,5 @@ urlpatterns = [
     *model_views.urlpatterns,
     *learning_views.urlpatterns,
     *protocol_views.urlpatterns,
+    *nlp_views.urlpatterns,
 ]
