@@ -22,6 +22,8 @@ export type Action =
   | { type: 'leave-field' }
   | { type: 'submit' }
   | { type: 'back-to-item' }
+  | { type: 'undo' }
+  | { type: 'skip' }
   | { type: 'toggle-report' }
   | { type: 'toggle-overlay' }
   | { type: 'help' }
@@ -33,6 +35,7 @@ export type Action =
   | { type: 'qc-reject' }
   | { type: 'qc-rotate' }
   | { type: 'qc-invert' }
+  | { type: 'qc-fix' }
 
 export interface KeyInput {
   key: string
@@ -117,6 +120,12 @@ function readingKey(k: KeyInput): Action | null {
     case 'B':
     case 'Escape':
       return { type: 'back-to-item' }
+    case 'z':
+    case 'Z':
+      return { type: 'undo' }
+    case 's':
+    case 'S':
+      return { type: 'skip' }
     case 'Enter':
       return { type: 'submit' }
     default:
@@ -155,6 +164,9 @@ function qcKey(k: KeyInput): Action | null {
     case 'i':
     case 'I':
       return { type: 'qc-invert' }
+    case 'f':
+    case 'F':
+      return { type: 'qc-fix' }
     case '?':
       return { type: 'help' }
     default:
@@ -206,6 +218,8 @@ export const HOTKEY_HELP: Record<Screen, ReadonlyArray<readonly [string, string]
     ['o', 'Model heat map on / off'],
     ['Enter (Ctrl+Enter in a field)', 'Submit and go to the next item'],
     ['b / Esc', 'Back to the item from another image (similar case, prior, other view)'],
+    ['z', 'Undo the read you just submitted (within the grace period)'],
+    ['s', 'Skip this item, with a reason'],
   ],
   qc: [
     ['click / Shift+click / Ctrl+click', 'Select one / a range / add'],
@@ -214,5 +228,6 @@ export const HOTKEY_HELP: Record<Screen, ReadonlyArray<readonly [string, string]
     ['Ctrl+A / Esc', 'Select all / none'],
     ['c / x', 'Confirm / reject the flag'],
     ['r / i', 'Rotate 90° / invert (correct)'],
+    ['f', 'Apply each flag’s suggested fix (rotate / mirror / invert back) to the derived image'],
   ],
 }

@@ -1,13 +1,15 @@
 /**
  * The QC grid: flagged images as thumbnails, many selected at once with click, Shift+click,
- * Ctrl+click and the keyboard, then confirmed / rejected / corrected (rotate, invert) in bulk;
- * filtered by flag kind and probability.
+ * Ctrl+click and the keyboard, then confirmed / rejected / corrected (rotate, invert) in bulk, or
+ * fixed in one key press (f): each flag's own suggested fix (rotate back, mirror back, invert back)
+ * applied to the derived image, the stored pixels untouched. Each cell says what was detected and
+ * what the fix does, and previews the fixed image on hover / focus. Filtered by kind and probability.
  */
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { keyInput, resolveKey } from '../app/hotkeys'
 import { useKeys } from '../app/useKeys'
 import { clear, click, EMPTY, move, retain, selectAll, targets, toggleFocused, type Selection } from '../qc/selection'
-import { QC_KINDS, qcAct, qcList, type QcAction, type QcItem, type QcKind } from '../qc/source'
+import { fixPreviewStyle, QC_KINDS, qcAct, qcList, type QcAction, type QcItem, type QcKind } from '../qc/source'
 import { useAsync } from '../app/useAsync'
 
 
@@ -83,6 +85,9 @@ export function QcGrid({ dataset }: { dataset: number }) {
       case 'qc-invert':
         void act('invert')
         return true
+      case 'qc-fix':
+        void act('fix')
+        return true
       default:
         return false
     }
@@ -94,6 +99,8 @@ export function QcGrid({ dataset }: { dataset: number }) {
   }, [sel.focus])
 
   const count = targets(sel, order).length
+  const byId = useMemo(() => new Map(items.map((i) => [i.id, i])), [items])
+  const fixable = targets(sel, order).every((id) => byId.get(id)?.fix != null)
   return (
     <div className="qc">
       <div className="qc-bar" role="toolbar" aria-label="QC filters and bulk actions">
@@ -145,6 +152,15 @@ export function QcGrid({ dataset }: { dataset: number }) {
         <button type="button" className="button" disabled={!count} onClick={() => act('invert')}>
           Invert (i)
         </button>
+        <button
+          type="button"
+          className="button primary"
+          disabled={!count || !fixable}
+          title={fixable ? 'Apply each flag’s suggested fix' : 'Some selected flags carry no suggested fix'}
+          onClick={() => act('fix')}
+        >
+          Fix (f)
+        </button>
       </div>
       {status && (
         <p role="status" className="qc-status">
@@ -174,7 +190,11 @@ export function QcGrid({ dataset }: { dataset: number }) {
               id={`qc-${it.id}`}
               role="option"
               aria-selected={selected}
-              aria-label={`Image ${it.imageId}, flagged ${QC_KINDS[it.kind]} ${Math.round(it.probability * 100)}%`}
+              aria-label={
+                `Image ${it.imageId}, flagged ${QC_KINDS[it.kind]} ${Math.round(it.probability * 100)}%` +
+                (it.detected ? `, ${it.detected}` : '') +
+                (it.fixLabel ? `; fix: ${it.fixLabel}` : '')
+              }
               data-index={i}
               data-testid="qc-cell"
               data-flag-id={it.id}
@@ -186,9 +206,26 @@ export function QcGrid({ dataset }: { dataset: number }) {
               }}
             >
               <img src={it.thumbnailUrl} alt="" loading="lazy" draggable={false} />
+              {it.fix && (
+                <img
+                  className="qc-fix-preview"
+                  src={it.thumbnailUrl}
+                  alt=""
+                  loading="lazy"
+                  draggable={false}
+                  style={fixPreviewStyle(it.fix)}
+                  data-testid="qc-fix-preview"
+                />
+              )}
               <span className="qc-tag">
                 {QC_KINDS[it.kind]} {Math.round(it.probability * 100)}%
               </span>
+              {(it.detected || it.fixLabel) && (
+                <span className="qc-fix" data-testid="qc-fix">
+                  {it.detected && <span className="qc-detected">{it.detected}</span>}
+                  {it.fixLabel && <span className="qc-fix-label">fix: {it.fixLabel}</span>}
+                </span>
+              )}
             </div>
           )
         })}
