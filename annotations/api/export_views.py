@@ -14,6 +14,7 @@ from annotations.api import reading_serializers as s
 from annotations.models import LabelSetSnapshot
 from annotations.models.choices import Role
 from annotations.selectors.access import access_dataset
+from annotations.services.access_audit import download_record
 from annotations.services.errors import NotFoundError
 from annotations.services.snapshots import FORMATS, snapshot_create, snapshot_path
 
@@ -86,6 +87,7 @@ class SnapshotDownloadView(generics.GenericAPIView):
         q.is_valid(raise_exception=True)
         fmt = q.validated_data["file"]
         path = snapshot_path(snapshot, fmt)
+        download_record(actor=request.user, snapshot=snapshot, file_format=fmt)
         digest = snapshot.csv_sha256 if fmt == "csv" else snapshot.jsonl_sha256
         response = FileResponse(
             path.open("rb"),

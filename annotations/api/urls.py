@@ -8,6 +8,7 @@ from annotations.api import (
     me_views,
     model_views,
     nlp_views,
+    privacy_views,
     protocol_views,
     reading_urls,
     similar_views,
@@ -27,6 +28,7 @@ urlpatterns = [
     *similar_views.urlpatterns,
     *model_views.urlpatterns,
     *learning_views.urlpatterns,
+    *privacy_views.urlpatterns,
     *protocol_views.urlpatterns,
     *nlp_views.urlpatterns,
 ]

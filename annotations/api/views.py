@@ -12,13 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.api import serializers as s
-from annotations.models import Job, Label, Study
+from annotations.models import Label, Study
 from annotations.models.choices import Role
 from annotations.selectors.access import (
     access_dataset,
     access_datasets,
     access_image,
     access_images,
+    access_jobs,
     object_id,
 )
 from annotations.services.datasets import dataset_policy_update
@@ -175,7 +176,7 @@ class JobViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.Gene
     serializer_class = s.JobSerializer
 
     def get_queryset(self):
-        return Job.objects.filter(dataset__in=access_datasets(self.request.user)).order_by("-id")
+        return access_jobs(self.request.user).order_by("-id")
 
     @extend_schema(
         request=None,

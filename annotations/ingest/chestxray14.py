@@ -66,7 +66,7 @@ def import_chestxray14(
             summary,
             name=where,
             source_key=name,
-            patient=PatientInfo(pseudo_id=patient_id, age_years=age, sex=row["Patient Gender"]),
+            patient=PatientInfo(source_id=patient_id, age_years=age, sex=row["Patient Gender"]),
             study=StudyInfo(
                 uid=f"cxr14:{patient_id}:{row['Follow-up #']}", modality="DX", patient_age_years=age
             ),

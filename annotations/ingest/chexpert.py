@@ -89,7 +89,7 @@ def import_chexpert(
                 summary,
                 name=where,
                 source_key=row["Path"],
-                patient=PatientInfo(pseudo_id=patient_key, age_years=age, sex=row["Sex"]),
+                patient=PatientInfo(source_id=patient_key, age_years=age, sex=row["Sex"]),
                 study=StudyInfo(
                     uid=f"chexpert:{patient_key}:{study_key}",
                     modality="CR",

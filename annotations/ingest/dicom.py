@@ -1,7 +1,15 @@
-"""Importing DICOM files, folders and zips: images, and report text found in SR instances."""
+"""Importing DICOM files, folders and zips: images, and report text found in SR instances.
 
+Identifiers are pseudonymised and the stored file de-identified in `annotations.ingest.store`; a
+report found in an SR is scrubbed of its header's identifiers (`annotations.ingest.reports`). The
+file's name is not kept as the image's source key (hospital exports name folders after patients and
+accessions).
+"""
+
+import io
 from pathlib import Path
 
+import pydicom
 from django.conf import settings
 
 from annotations.imaging.dicom import decode_dicom, extract_report_text, read_dicom_meta
@@ -10,7 +18,14 @@ from annotations.imaging.sr_marks import ARBITER_SR_MANUFACTURER
 from annotations.ingest.reports import report_upsert
 from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.sources import Blob, iter_blobs
-from annotations.ingest.store import PatientInfo, StudyInfo, image_store, patient_upsert, study_upsert
+from annotations.ingest.store import (
+    PatientInfo,
+    StudyInfo,
+    image_store,
+    patient_upsert,
+    stored_ids,
+    study_upsert,
+)
 from annotations.models import Dataset
 from annotations.models.choices import FileFormat
 
@@ -31,12 +46,24 @@ def _uid(value: str, what: str) -> str:
     return uid
 
 
-def _infos(meta) -> tuple[PatientInfo, StudyInfo]:
+def _patient_name(content: bytes) -> str:
+    """PatientName from the header (for the admin-only mapping and report scrubbing), or ''."""
+    try:
+        ds = pydicom.dcmread(
+            io.BytesIO(content), force=True, stop_before_pixels=True, specific_tags=["PatientName"]
+        )
+        return _text(str(ds.get("PatientName", "") or ""), 200)
+    except Exception:
+        return ""
+
+
+def _infos(meta, content: bytes) -> tuple[PatientInfo, StudyInfo]:
     study_uid = _uid(meta.study_instance_uid, "StudyInstanceUID")
     patient = PatientInfo(
-        pseudo_id=_text(meta.patient_id, 64) or f"unknown-{study_uid}"[:64],
+        source_id=_text(meta.patient_id, 64) or f"unknown-{study_uid}"[:64],
         age_years=meta.patient_age_years,
         sex=_text(meta.patient_sex, 16),
+        name=_patient_name(content),
     )
     study = StudyInfo(
         uid=study_uid,
@@ -57,12 +84,14 @@ def _import_report(dataset: Dataset, blob: Blob, summary: IngestSummary) -> bool
     if meta.modality == "SR" and meta.manufacturer == ARBITER_SR_MANUFACTURER:
         summary.existing += 1  # Arbiter's own label SR coming back: not a radiologist's report
         return True
-    patient_info, study_info = _infos(meta)
+    patient_info, study_info = _infos(meta, blob.content)
     if not study_info.uid:
         summary.error(blob.name, "no_study_uid", "structured report has no StudyInstanceUID")
         return True
-    study = study_upsert(dataset, patient_upsert(dataset, patient_info), study_info)
-    outcome = report_upsert(study, text, source="dicom_sr")[1]
+    ids = stored_ids(dataset, patient_info, study_info)
+    study = study_upsert(dataset, patient_upsert(dataset, patient_info, ids), study_info, ids)
+    known = (patient_info.name, meta.patient_id, meta.accession_number)
+    outcome = report_upsert(study, text, source="dicom_sr", known=known)[1]
     if outcome == "created":
         summary.reports_created += 1
     elif outcome == "updated":
@@ -91,7 +120,7 @@ def import_blob(dataset: Dataset, blob: Blob, summary: IngestSummary) -> None:
         summary.error(blob.name, "no_study_uid", "DICOM file has no StudyInstanceUID")
         return
     try:
-        patient, study = _infos(meta)
+        patient, study = _infos(meta, blob.content)
         sop_uid = _uid(meta.sop_instance_uid, "SOPInstanceUID")
     except ImagingError as exc:
         summary.error(blob.name, exc.code, str(exc))
@@ -99,19 +128,22 @@ def import_blob(dataset: Dataset, blob: Blob, summary: IngestSummary) -> None:
     if not study.uid:
         summary.error(blob.name, "no_study_uid", "DICOM file has no StudyInstanceUID")
         return
-    _, created = image_store(
-        dataset=dataset,
-        decoded=decoded,
-        content=blob.content,
-        file_format=FileFormat.DICOM,
-        suffix=".dcm",
-        patient=patient,
-        study=study,
-        source_key=blob.name[:300],
-        sop_uid=sop_uid or None,
-        view_position=_text(meta.view_position, 16),
-        body_part=_text(meta.body_part, 32),
-    )
+    try:
+        _, created = image_store(
+            dataset=dataset,
+            decoded=decoded,
+            content=blob.content,
+            file_format=FileFormat.DICOM,
+            suffix=".dcm",
+            patient=patient,
+            study=study,
+            sop_uid=sop_uid or None,
+            view_position=_text(meta.view_position, 16),
+            body_part=_text(meta.body_part, 32),
+        )
+    except ImagingError as exc:
+        summary.error(blob.name, exc.code, str(exc))
+        return
     if created:
         summary.created += 1
     else:

@@ -79,7 +79,7 @@ def import_kermany(
             summary,
             name=where,
             source_key=where,
-            patient=PatientInfo(pseudo_id=patient),
+            patient=PatientInfo(source_id=patient),
             study=StudyInfo(
                 uid=f"kermany-{layout}:{patient}:{path.stem}",
                 modality="OPT" if layout == "oct" else "CR",

@@ -13,6 +13,8 @@ each instance goes through the DICOM import path (``annotations.ingest.dicom.imp
   importer's per-file error and does not block the study (retrying would not fix it).
 * Arbiter's own label SRs sent back to the PACS (``annotations.services.pacs_sr``) are recognised
   and skipped, so they never overwrite a study's report.
+* Pseudonymous: the importer stores keyed pseudonyms of the PACS's identifiers; the sync table and
+  per-instance error names use the same pseudonyms, never the PACS's UIDs or accession numbers.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.sources import Blob
 from annotations.models import PacsSource, PacsStudySync
 from annotations.services.errors import DomainError
+from annotations.services.identity import pseudonymiser
 
 __all__ = [
     "ARBITER_SR_MANUFACTURER",
@@ -255,16 +258,18 @@ def _is_own_sr(ds) -> bool:
 
 
 def _pending(source: PacsSource, studies: list[PacsStudy]) -> Iterator[PacsStudy]:
+    ps = pseudonymiser()
     done = {
         s.study_instance_uid: s.instances_expected
         for s in PacsStudySync.objects.filter(
             source=source,
-            study_instance_uid__in=[s.uid for s in studies],
+            study_instance_uid__in=[ps.uid(s.uid) for s in studies],
             status=PacsStudySync.Status.COMPLETE,
         )
     }
     for study in studies:
-        if study.uid in done and (study.n_instances is None or done[study.uid] == study.n_instances):
+        key = ps.uid(study.uid)
+        if key in done and (study.n_instances is None or done[key] == study.n_instances):
             continue
         yield study
 
@@ -272,7 +277,7 @@ def _pending(source: PacsSource, studies: list[PacsStudy]) -> Iterator[PacsStudy
 def _mark(source: PacsSource, study: PacsStudy, *, complete: bool, imported: int, failed: int) -> None:
     PacsStudySync.objects.update_or_create(
         source=source,
-        study_instance_uid=study.uid,
+        study_instance_uid=pseudonymiser().uid(study.uid),
         defaults={
             "status": PacsStudySync.Status.COMPLETE if complete else PacsStudySync.Status.PARTIAL,
             "instances_expected": study.n_instances,
@@ -290,12 +295,13 @@ def _import_study(
     tick: Callable[[], None],
 ) -> None:
     summary = result.summary
-    label = study.accession or study.uid
+    ps = pseudonymiser()
+    label = ps.accession(study.accession) or ps.uid(study.uid)
     instances = client.find_instances(study.uid)
     imported = failed = 0
     retrieval_failed = False
     for instance in instances:
-        name = f"pacs:{label}/{instance.sop_uid}"
+        name = f"pacs:{label}/{ps.uid(instance.sop_uid)}"
         try:
             ds = client.retrieve(instance)
         except PacsError as exc:

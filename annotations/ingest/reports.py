@@ -1,7 +1,14 @@
-"""Reports: from a CSV of (accession or study UID or image index, text) and from SR files."""
+"""Reports: from a CSV of (accession or study UID or image index, text) and from SR files.
+
+Report text is scrubbed before it is stored (`annotations.privacy.report_scrub`): the study's own
+identifiers (from the admin-only mapping, and the SR header when there is one) and anything shaped
+like a name, date or identifier. CSV rows name studies by their original accession or UID, which
+are looked up through their keyed pseudonyms.
+"""
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import transaction
@@ -9,6 +16,9 @@ from django.db import transaction
 from annotations.ingest.csvfiles import CsvLayoutError, open_csv
 from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.models import Dataset, Image, Report, Study
+from annotations.privacy.pseudonyms import PseudonymKind
+from annotations.privacy.report_scrub import scrub_report
+from annotations.services.identity import known_originals, pseudonymiser
 
 _HEADING = re.compile(r"^[ \t]*([A-Z][A-Z /&-]{2,40}):", re.MULTILINE)
 ID_COLUMNS = ("accession_number", "study_instance_uid", "image_index")
@@ -26,8 +36,22 @@ def split_sections(text: str) -> dict[str, dict[str, int]]:
     return sections
 
 
-def report_upsert(study: Study, text: str, *, source: str) -> tuple[Report, str]:
-    """Attach `text` to `study`; returns (report, "created" | "updated" | "unchanged")."""
+def _study_originals(study: Study) -> list[str]:
+    found = known_originals(
+        {
+            PseudonymKind.PATIENT: study.patient.pseudo_id,
+            PseudonymKind.PATIENT_NAME: study.patient.pseudo_id,
+            PseudonymKind.ACCESSION: study.accession_number,
+        }
+    )
+    return list(found.values())
+
+
+def report_upsert(study: Study, text: str, *, source: str, known: Iterable[str] = ()) -> tuple[Report, str]:
+    """Attach `text`, scrubbed, to `study`; returns (report, "created" | "updated" | "unchanged").
+
+    `known`: identifiers the caller read beside the text (an SR's header) to scrub as well."""
+    text = scrub_report(text, known=[*known, *_study_originals(study)])
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(study=study).first()
@@ -58,10 +82,14 @@ def _count(summary: IngestSummary, outcome: str) -> None:
 
 
 def _find_study(dataset: Dataset, column: str, key: str) -> Study | None:
+    """The study a row names; by its original accession or UID, or by the pseudonym itself."""
+    ps = pseudonymiser()
     if column == "accession_number":
-        return Study.objects.filter(dataset=dataset, accession_number=key).first()
+        found = Study.objects.filter(dataset=dataset, accession_number__in=[ps.accession(key), key])
+        return found.select_related("patient").first()
     if column == "study_instance_uid":
-        return Study.objects.filter(dataset=dataset, study_instance_uid=key).first()
+        found = Study.objects.filter(dataset=dataset, study_instance_uid__in=[ps.uid(key), key])
+        return found.select_related("patient").first()
     image = Image.objects.filter(dataset=dataset, source_key=key).select_related("study").first()
     return image.study if image else None
 
@@ -96,7 +124,7 @@ def import_reports_csv(
             summary.error(
                 f"{path.name}:{line}",
                 "unknown_reference",
-                f"no study in dataset {dataset.slug!r} has {id_column} = {key!r}",
+                f"no study in dataset {dataset.slug!r} has this row's {id_column}",
             )
         else:
             _count(summary, report_upsert(study, text, source="csv")[1])

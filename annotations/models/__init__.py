@@ -4,6 +4,7 @@ from annotations.models.audit import AuditEvent
 from annotations.models.clinical import Image, Patient, Report, Study
 from annotations.models.datasets import Dataset, DatasetMembership
 from annotations.models.exports import LabelSetSnapshot
+from annotations.models.identity import IdentityMapping
 from annotations.models.jobs import Job
 from annotations.models.labels import Label, LabelProvenance
 from annotations.models.learning import ModelVersion, Prediction, RankingScore, TrainingRun
@@ -19,6 +20,7 @@ __all__ = [
     "Dataset",
     "DatasetMembership",
     "Finding",
+    "IdentityMapping",
     "Image",
     "Job",
     "Label",

@@ -68,6 +68,7 @@ class QCKind(models.TextChoices):
     NON_FRONTAL = "non_frontal", "Not a frontal view"
     WRONG_BODY_PART = "wrong_body_part", "Wrong body part"
     PEDIATRIC = "pediatric", "Pediatric patient"
+    BURNED_IN = "burned_in", "May carry burned-in text"
 
 
 class QCStatus(models.TextChoices):

@@ -26,6 +26,8 @@ class Dataset(models.Model):
     show_model_overlays = models.BooleanField(default=True)
     show_similar_cases_on_first_read = models.BooleanField(default=False)
     pediatric_age_years = models.FloatField(default=10.0)
+    # Privacy policy: move every study date back by a keyed per-patient offset on ingest.
+    shift_dates = models.BooleanField(default=False)
     acquisition_weights = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(

@@ -1,10 +1,10 @@
 """Who may see what. Every endpoint resolves datasets and images through these, so an id from a
 dataset the user has no role on is simply not found (404, no data)."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from annotations.models import Dataset, Image
-from annotations.models.choices import Role
+from annotations.models import Dataset, DatasetMembership, Image, Job
+from annotations.models.choices import JobKind, Role
 from annotations.services.errors import ForbiddenError, NotFoundError
 
 
@@ -15,6 +15,16 @@ def access_datasets(user) -> QuerySet[Dataset]:
     if user.is_staff:
         return Dataset.objects.all()
     return Dataset.objects.filter(memberships__user=user).distinct()
+
+
+def access_jobs(user) -> QuerySet[Job]:
+    """Jobs of the datasets `user` may see; import jobs only for the dataset's admins and staff, since
+    their parameters and per-file errors name the uploaded files (which hospitals name after patients)."""
+    jobs = Job.objects.filter(dataset__in=access_datasets(user))
+    if not user.is_authenticated or user.is_staff:
+        return jobs  # none for the anonymous
+    admin_of = DatasetMembership.objects.filter(user=user, role=Role.ADMIN).values("dataset_id")
+    return jobs.exclude(Q(kind=JobKind.IMPORT) & ~Q(dataset_id__in=admin_of))
 
 
 def roles_on(user, dataset: Dataset) -> set[str]:

@@ -21,6 +21,7 @@ from annotations.models.choices import FileFormat
 from annotations.selectors.final_labels import published_final_labels
 from annotations.services.audit import audit_record
 from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.identity import original_uids
 from annotations.services.pacs_sr import FindingLabel, ImageLabels, StudyLabels, build_label_sr
 
 
@@ -164,6 +165,17 @@ def study_labels(study: Study) -> StudyLabels | None:
     )
 
 
+def _with_original_uids(payload: StudyLabels, source: PacsSource) -> StudyLabels:
+    """The PACS knows its own UIDs: Arbiter's pseudonyms go back through the mapping (audited)."""
+    wanted = [payload.study_instance_uid, *(i.sop_instance_uid for i in payload.images)]
+    back = original_uids(actor=None, uids=wanted, purpose="pacs.labels_sent", dataset=source.dataset)
+    return replace(
+        payload,
+        study_instance_uid=back[payload.study_instance_uid],
+        images=tuple(replace(i, sop_instance_uid=back[i.sop_instance_uid]) for i in payload.images),
+    )
+
+
 @dataclass
 class LabelSrSendResult:
     sent: list[str]  # SOP Instance UIDs of the SRs stored
@@ -187,7 +199,8 @@ def labels_sr_send(
         if payload is None:
             skipped += 1
             continue
-        payload = replace(payload, header=_pacs_header(client, study.study_instance_uid))
+        payload = _with_original_uids(payload, source)
+        payload = replace(payload, header=_pacs_header(client, payload.study_instance_uid))
         ds = build_label_sr(payload)
         try:
             client.dicomweb.store_instances([ds])

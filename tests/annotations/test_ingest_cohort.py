@@ -8,6 +8,7 @@ import pytest
 from annotations.ingest.registry import run_importer
 from annotations.models import Image, Label, LabelProvenance, Report
 from annotations.services.datasets import dataset_get_or_create
+from annotations.services.identity import pseudonymiser
 from mlworker.ml.synthetic.ground_truth import load_ground_truth
 
 
@@ -36,7 +37,7 @@ def test_chestxray14_reports_and_google4(db, small_cohort_dir, truth):
             row = next(r for r in csv.DictReader(fh) if r["Image Index"] == image.source_key)
         listed = set(row["Finding Labels"].split("|"))
         assert positives == listed
-        assert image.study.patient.pseudo_id == t.patient_id
+        assert image.study.patient.pseudo_id == pseudonymiser().patient_id(t.patient_id)
         assert image.view_position == t.metadata_view
     r = run_importer("reports", ds, [small_cohort_dir / "chestxray14" / "reports.csv"])
     assert r.failed == 0 and r.reports_created == Report.objects.filter(study__dataset=ds).count() > 0

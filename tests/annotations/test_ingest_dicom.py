@@ -10,6 +10,7 @@ import pytest
 
 from annotations.ingest.dicom import import_dicom
 from annotations.models import Image, Patient, Report, Study
+from annotations.services.identity import pseudonymiser
 from tests.imaging import factory
 
 
@@ -46,14 +47,18 @@ def test_folder_import_stores_images_patients_and_studies(dataset, good_folder):
     summary = import_dicom(dataset, [good_folder])
     assert (summary.created, summary.existing, summary.failed) == (4, 0, 0)
     assert Image.objects.filter(dataset=dataset).count() == 4
-    assert set(Patient.objects.values_list("pseudo_id", flat=True)) == {"P1", "P2"}
-    p2 = Patient.objects.get(pseudo_id="P2")
+    ps = pseudonymiser()  # identifiers are stored as keyed pseudonyms
+    assert set(Patient.objects.values_list("pseudo_id", flat=True)) == {
+        ps.patient_id("P1"),
+        ps.patient_id("P2"),
+    }
+    p2 = Patient.objects.get(pseudo_id=ps.patient_id("P2"))
     assert p2.age_years == 7.0
     image = Image.objects.get(study__patient=p2)
     assert (image.rows, image.cols, image.bits_stored) == (32, 48, 12)
     assert image.view_position == "AP" and image.body_part == "CHEST"
     assert len(image.pixel_checksum) == 64
-    assert Study.objects.get(study_instance_uid="1.2.826.0.1.3680043.8.498.1").images.count() == 3
+    assert Study.objects.get(study_instance_uid=ps.uid("1.2.826.0.1.3680043.8.498.1")).images.count() == 3
     stored = Path(image.file.storage.path(image.file.name)) if hasattr(image.file, "storage") else None
     assert stored is None or stored.exists()
 

@@ -9,7 +9,7 @@ import requests
 from django.core.management import call_command
 
 from annotations.ingest.pacs import PacsClient, PacsQuery, pacs_import
-from annotations.models import Image, Label, Report
+from annotations.models import IdentityMapping, Image, Label, Report
 from annotations.models.choices import LabelSource, Role
 from annotations.services.datasets import dataset_get_or_create, membership_grant
 from annotations.services.pacs import labels_sr_send, pacs_source_get_or_create
@@ -54,29 +54,33 @@ def test_final_labels_reach_the_pacs_as_an_sr(loaded_orthanc, make_user, setting
     n_studies = dataset.studies.count()
     assert len(result.sent) == n_studies and result.skipped == 0
 
+    # Arbiter stores pseudonyms; the SR on the PACS names the PACS's own UIDs and patient.
+    original = dict(IdentityMapping.objects.values_list("pseudonym", "original"))
     client = PacsClient(loaded_orthanc.dicomweb_url)
     try:
         for study in dataset.studies.all():
+            study_uid = original[study.study_instance_uid]
             found = client.dicomweb.search_for_instances(
-                study_instance_uid=study.study_instance_uid, search_filters={"Modality": "SR"}
+                study_instance_uid=study_uid, search_filters={"Modality": "SR"}
             )
             ours = []
             for inst in found:
                 ds = client.dicomweb.retrieve_instance(
-                    study.study_instance_uid, inst["0020000E"]["Value"][0], inst["00080018"]["Value"][0]
+                    study_uid, inst["0020000E"]["Value"][0], inst["00080018"]["Value"][0]
                 )
                 if ds.Manufacturer == "Arbiter":
                     ours.append(ds)
             assert len(ours) == 1
             back = read_label_sr(ours[0])
-            assert dict(back.header)["PatientID"] == study.patient.pseudo_id
+            assert back.study_instance_uid == study_uid
+            assert dict(back.header)["PatientID"] == original[study.patient.pseudo_id]
             got = {
                 (i.sop_instance_uid, f.finding): (f.value, f.how_reached)
                 for i in back.images
                 for f in i.findings
             }
             want = {
-                (lb.image.sop_instance_uid, lb.finding.key): (lb.value, lb.provenance.how_reached)
+                (original[lb.image.sop_instance_uid], lb.finding.key): (lb.value, lb.provenance.how_reached)
                 for lb in finals.filter(image__study=study).select_related("image", "finding", "provenance")
             }
             assert got == want and got

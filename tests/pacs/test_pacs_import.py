@@ -13,6 +13,7 @@ from annotations.ingest.dicom import import_dicom
 from annotations.ingest.pacs import PacsClient, PacsError, PacsQuery, pacs_import
 from annotations.models import Image, PacsSource, PacsStudySync, Report, Study
 from annotations.services.datasets import dataset_get_or_create
+from annotations.services.identity import pseudonymiser
 from annotations.services.pacs import pacs_source_get_or_create
 from tests.imaging import factory
 from tests.support.ports import free_port
@@ -48,6 +49,11 @@ def _images(cohort_headers) -> dict[str, pydicom.Dataset]:
     return {uid: ds for uid, ds in cohort_headers.items() if ds.Modality != "SR"}
 
 
+def _pseudo(uids) -> set[str]:
+    """Arbiter stores the PACS's UIDs as keyed pseudonyms."""
+    return {pseudonymiser().uid(str(u)) for u in uids}
+
+
 def _srs(cohort_headers) -> dict[str, pydicom.Dataset]:
     return {uid: ds for uid, ds in cohort_headers.items() if ds.Modality == "SR"}
 
@@ -70,12 +76,15 @@ def test_command_imports_what_a_direct_file_import_stores(loaded_orthanc, pacs_c
     n_studies = len({str(ds.StudyInstanceUID) for ds in cohort_headers.values()})
     assert len(images) >= 8 and _srs(cohort_headers), "the cohort should have several images and an SR"
     pacs_sums = _checksums(via_pacs)
-    assert set(pacs_sums) == set(images)
+    assert set(pacs_sums) == _pseudo(images)
     assert pacs_sums == _checksums(direct)
     # Study metadata and SR reports arrive as from files.
     assert set(
         Study.objects.filter(dataset=via_pacs).values_list("study_instance_uid", "accession_number")
-    ) == {(str(ds.StudyInstanceUID), str(ds.AccessionNumber)) for ds in cohort_headers.values()}
+    ) == {
+        (pseudonymiser().uid(str(ds.StudyInstanceUID)), pseudonymiser().accession(str(ds.AccessionNumber)))
+        for ds in cohort_headers.values()
+    }
     assert Report.objects.filter(study__dataset=via_pacs).count() == len(_srs(cohort_headers))
     assert sorted(
         Report.objects.filter(study__dataset=via_pacs).values_list("text_sha256", flat=True)
@@ -123,7 +132,7 @@ def test_interrupted_import_resumes_without_duplicates(loaded_orthanc, cohort_he
     # Only the interrupted study's already-stored instances come back as "existing".
     assert resumed.summary.created == n_images - stored_first
     assert Image.objects.filter(dataset=source.dataset).count() == n_images
-    assert set(_checksums(source.dataset)) == set(_images(cohort_headers))
+    assert set(_checksums(source.dataset)) == _pseudo(_images(cohort_headers))
     retrieved = [u for u in session.urls if "/instances/" in u and u.startswith("GET")]
     assert len(retrieved) < len(cohort_headers)
 
@@ -147,9 +156,9 @@ def test_filters_select_studies_by_date_modality_and_accession(loaded_orthanc, c
     source = _source("one-accession", loaded_orthanc)
     result = pacs_import(source, PacsQuery(accession=str(some.AccessionNumber)))
     assert result.studies_found == 1
-    assert set(Study.objects.filter(dataset=source.dataset).values_list("study_instance_uid", flat=True)) == {
-        str(some.StudyInstanceUID)
-    }
+    assert set(Study.objects.filter(dataset=source.dataset).values_list("study_instance_uid", flat=True)) == (
+        _pseudo([some.StudyInstanceUID])
+    )
 
 
 def test_a_new_instance_in_a_completed_study_is_fetched_next_run(loaded_orthanc, cohort_headers):
@@ -188,7 +197,7 @@ def test_bad_instance_on_the_pacs_is_a_per_file_error(loaded_orthanc):
     finally:
         loaded_orthanc.delete_instance(orthanc_id)
     assert result.studies_found == 1 and result.summary.failed == 1
-    assert result.summary.errors[0].file.endswith(str(ds.SOPInstanceUID))
+    assert result.summary.errors[0].file.endswith(pseudonymiser().uid(str(ds.SOPInstanceUID)))
     assert Image.objects.filter(dataset=source.dataset).count() == 0
     sync = PacsStudySync.objects.get(source=source)
     assert (sync.status, sync.instances_failed) == ("complete", 1)  # retrying would not fix it
@@ -238,7 +247,7 @@ def test_periodic_task_syncs_enabled_sources_within_their_window(loaded_orthanc,
         celery_app.conf.task_always_eager = eager
     in_window = {uid for uid, ds in images.items() if str(ds.StudyDate) >= cutoff.strftime("%Y%m%d")}
     assert 0 < len(in_window) < len(images)
-    assert set(_checksums(on.dataset)) == in_window
+    assert set(_checksums(on.dataset)) == _pseudo(in_window)
     on.refresh_from_db()
     assert on.last_sync_at is not None and on.last_sync_summary["created"] == len(in_window)
     assert not Image.objects.filter(dataset__slug="not-periodic").exists()

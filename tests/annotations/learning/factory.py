@@ -69,7 +69,7 @@ def make_cohort(
                 summary,
                 name=path.name,
                 source_key=path.name,
-                patient=PatientInfo(pseudo_id=pid, age_years=50.0, sex="F"),
+                patient=PatientInfo(source_id=pid, age_years=50.0, sex="F"),
                 study=StudyInfo(uid=f"2.25.{seed}.{p}.{k}.{next(_seq)}", modality="DX"),
                 view_position="PA",
                 body_part="CHEST",
@@ -127,7 +127,7 @@ def make_oct_cohort(
                 IngestSummary(),
                 name=path.name,
                 source_key=path.name,
-                patient=PatientInfo(pseudo_id=pid),
+                patient=PatientInfo(source_id=pid),
                 study=StudyInfo(uid=f"2.25.9{seed}.{p}.{k}.{next(_seq)}", modality="OPT"),
             )
             Patient.objects.filter(pk=image.study.patient_id).update(

@@ -35,6 +35,8 @@ STAFF = {"adjudicator": DATA, "admin": DATA}
 # Who lists what: DATA (a non-empty, schema-conforming page), DENIED (403/404 in the JSON error
 # shape), EMPTY (200, nothing: lists scoped to what the caller may see). Roles left out are DENIED.
 ACCESS: dict[str, dict[str, str]] = {
+    "/api/v1/audit/": {},  # platform staff only (tests/privacy/test_audit_api.py)
+    "/api/v1/auth/tokens/": dict.fromkeys(ROLES, DATA),  # each caller's own tokens
     "/api/v1/adjudication-cases/": {
         "radiologist": DATA,
         **STAFF,
