@@ -6,11 +6,10 @@ sign-in pages, and any plain Django view under /api/): /api/ paths answer the AP
 (annotations.api.errors.unexpected_error_report). Django's own answers to 404, 403, 400 and
 suspicious requests are left to Django. `server_error` is the handler500 for what escapes a
 middleware: the same two answers (with DEBUG on, Django shows its debug page for those instead, so
-DEBUG stays off by default). `WithholdExceptionText` keeps exception messages out of Django's own
-request log, which records what escapes a middleware with its traceback.
+DEBUG stays off by default). Django's own request log, which records what escapes a middleware, gets
+annotations.api.error_log.WithholdExceptionText in LOGGING.
 """
 
-import logging
 import sys
 from collections.abc import Callable
 
@@ -19,7 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseServerEr
 from django.http.multipartparser import MultiPartParserError
 from django.utils.html import escape
 
-from annotations.api.errors import stack_without_messages, unexpected_error_body, unexpected_error_report
+from annotations.api.errors import unexpected_error_body, unexpected_error_report
 
 DJANGO_HANDLES = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
 
@@ -53,13 +52,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: Django calls it inside its `except`, so the exception is still sys.exc_info()."""
     exc = sys.exc_info()[1] or RuntimeError("unknown server error")
     return unexpected_error_response(request, exc)
-
-
-class WithholdExceptionText(logging.Filter):
-    """A log record's exception as its type and stack only: its message may quote patient data."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None:
-            record.msg = f"{record.msg}\n{stack_without_messages(record.exc_info[1])}"
-            record.exc_info, record.exc_text = None, None
-        return True

@@ -235,7 +235,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"withhold_exception_text": {"()": "config.errors.WithholdExceptionText"}},
+    "filters": {"withhold_exception_text": {"()": "annotations.api.error_log.WithholdExceptionText"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

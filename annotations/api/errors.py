@@ -6,7 +6,6 @@ patient data; a user reporting the id lets an operator find the traceback.
 """
 
 import logging
-import traceback
 import uuid
 from typing import Any
 
@@ -18,23 +17,11 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from annotations.api.error_log import stack_without_messages
 from annotations.services.errors import DomainError
 from annotations.services.io_errors import describe_os_error
 
 log = logging.getLogger("arbiter.errors")
-
-
-def stack_without_messages(exc: BaseException) -> str:
-    """The exception's type and frames, and those of its causes; no messages, no locals."""
-    parts, seen = [], set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        kind = type(current)
-        frames = "".join(traceback.format_tb(current.__traceback__))
-        parts.append(f"Traceback (most recent call last):\n{frames}{kind.__module__}.{kind.__qualname__}")
-        current = current.__cause__ or current.__context__
-    return "\n(raised while handling, or caused by:)\n".join(reversed(parts))
 
 
 def unexpected_error_report(exc: BaseException, request: Any) -> str:
