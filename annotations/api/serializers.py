@@ -183,7 +183,12 @@ class JobSerializer(serializers.ModelSerializer):
             "created_at",
             "started_at",
             "finished_at",
+            # The job lifecycle: the running worker's last heartbeat, and how many times the reaper
+            # re-queued the job after its worker was lost.
+            "heartbeat_at",
+            "attempts",
         ]
+        read_only_fields = fields
 
 
 class ImportUploadSerializer(serializers.Serializer):
