@@ -16,7 +16,7 @@ from django.utils import timezone
 from annotations.imaging.dicom import read_dicom_meta
 from annotations.imaging.errors import ImagingError
 from annotations.ingest.pacs import PacsClient, PacsError, PacsImportResult, PacsQuery, pacs_import
-from annotations.models import Dataset, Image, PacsSource, Study
+from annotations.models import Dataset, Finding, Image, PacsSource, Study
 from annotations.models.choices import FileFormat
 from annotations.selectors.final_labels import published_final_labels
 from annotations.services.audit import audit_record
@@ -125,15 +125,21 @@ def _sop_class(image: Image) -> str:
         return ""
 
 
+def _finding_name(finding: Finding, own_schema_id: int) -> str:
+    return finding.key if finding.schema_id == own_schema_id else f"{finding.schema.key}:{finding.key}"
+
+
 def study_labels(study: Study) -> StudyLabels | None:
-    """The study's published final labels as an SR payload; None when it has none on DICOM images."""
+    """The study's published final labels as an SR payload; None when it has none on DICOM images.
+    Findings of the dataset's own schema go by their key, those of another schema (imported expert
+    labels) as "<schema>:<finding>", as in the snapshots, so same-named findings stay apart."""
     labels = (
         published_final_labels(study.dataset)
         .filter(
             image__study=study, image__sop_instance_uid__isnull=False, image__file_format=FileFormat.DICOM
         )
-        .select_related("finding", "provenance", "image")
-        .order_by("image_id", "finding__order", "finding__key")
+        .select_related("finding__schema", "provenance", "image")
+        .order_by("image_id", "finding__schema__key", "finding__order", "finding__key")
     )
     by_image: dict[int, list] = {}
     images: dict[int, Image] = {}
@@ -142,7 +148,7 @@ def study_labels(study: Study) -> StudyLabels | None:
         prov = getattr(label, "provenance", None)
         by_image.setdefault(label.image_id, []).append(
             FindingLabel(
-                finding=label.finding.key,
+                finding=_finding_name(label.finding, study.dataset.schema_id),
                 value=label.value,
                 how_reached=prov.how_reached if prov else "imported",
                 rounds=prov.rounds if prov else 0,
