@@ -9,6 +9,7 @@ import type { Dataset } from '../../api/types'
 import { useAsync, useInterval } from '../../app/useAsync'
 import { RegistryPanel, TrainingPanel } from './LearningPanels'
 import { StuckCasesPanel } from './StuckCasesPanel'
+import { NlpContradictionsPanel } from '../../console/nlpLoop'
 
 export function OptionalSections({ dataset }: { dataset: Dataset; section: string | null }) {
   const [registryTick, setRegistryTick] = useState(0)
@@ -21,6 +22,7 @@ export function OptionalSections({ dataset }: { dataset: Dataset; section: strin
       <StuckCasesPanel dataset={dataset} />
       <FinalLabelsPanel dataset={dataset} />
       <AgreementPanel dataset={dataset} />
+      <NlpContradictionsPanel dataset={dataset} />
       <SnapshotsPanel dataset={dataset} />
     </>
   )
