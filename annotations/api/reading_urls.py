@@ -14,6 +14,7 @@ router.register("final-labels", review_views.FinalLabelViewSet, basename="final-
 ds = "datasets/<int:dataset_id>/"
 urlpatterns = [
     path("auth/token/", auth_views.token_view, name="api-token"),
+    path("skip-reasons/", reading_views.SkipReasonsView.as_view(), name="skip-reasons"),
     path(f"{ds}worklist/next/", reading_views.WorklistNextView.as_view(), name="worklist-next"),
     path(f"{ds}worklist/claims/", reading_views.MyClaimsView.as_view(), name="worklist-claims"),
     path(f"{ds}worklist/summary/", reading_views.WorklistSummaryView.as_view(), name="worklist-summary"),

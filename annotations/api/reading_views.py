@@ -8,8 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.api import reading_serializers as s
+from annotations.api import undo_skip_serializers as us
 from annotations.api.params import int_param, object_id, validated
-from annotations.models import Read, WorkItem
+from annotations.models import Read, SkipReason, WorkItem
 from annotations.models.choices import Role, WorkState
 from annotations.selectors.access import access_dataset, access_datasets, roles_on
 from annotations.selectors.reading_context import case_context, item_context, read_summary, read_view
@@ -23,6 +24,8 @@ from annotations.selectors.reads import (
 from annotations.selectors.worklist import active_claims, worklist_summary
 from annotations.services.adjudication import case_decide, case_respond
 from annotations.services.errors import InvalidInputError, NotFoundError
+from annotations.services.read_skip import read_skip
+from annotations.services.read_undo import read_undo, undo_grace_seconds
 from annotations.services.reading import read_release, read_renew, read_revise, read_submit
 from annotations.services.worklist import worklist_enqueue, worklist_next, worklist_reprioritise
 
@@ -241,6 +244,26 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         read_release(reader=request.user, read_id=object_id(pk, "read"))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=None, responses=us.ReadUndoOutSerializer)
+    @action(detail=True, methods=["post"])
+    def undo(self, request: Request, pk=None) -> Response:
+        """Undo your submitted first read within the grace period (ARBITER_UNDO_GRACE_SECONDS, 60 s by
+        default) while the item still takes first reads: it is your claim again and the answers come back
+        to edit. 409 `undo_expired` after the grace period, `phase_closed` when it completed the item."""
+        read, answers = read_undo(reader=request.user, read_id=object_id(pk, "read"))
+        return Response(us.ReadUndoOutSerializer({"read": read_summary(read), "answers": answers}).data)
+
+    @extend_schema(request=us.ReadSkipSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def skip(self, request: Request, pk=None) -> Response:
+        """Skip your claimed item with a reason (a note is required for `other`): it goes back to the
+        worklist for other readers and is never offered to you again."""
+        data = validated(us.ReadSkipSerializer, request.data)
+        read_skip(
+            reader=request.user, read_id=object_id(pk, "read"), reason=data["reason"], note=data["note"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
     @extend_schema(request=None, responses=s.ReadSummarySerializer)
     @action(detail=True, methods=["post"])
     def renew(self, request: Request, pk=None) -> Response:
@@ -305,3 +328,14 @@ class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         case_decide(adjudicator=request.user, case=case, reason=data["reason"], **_answers(data))
         case.refresh_from_db()
         return Response(s.CaseOutSerializer(case_context(request.user, case)).data)
+
+
+class SkipReasonsView(generics.GenericAPIView):
+    """The reasons a reader may give for skipping an item, and the undo grace period in seconds."""
+
+    @extend_schema(responses=us.SkipReasonSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        reasons = [{"key": k, "label": str(label)} for k, label in SkipReason.choices]
+        response = Response(us.SkipReasonSerializer(reasons, many=True).data)
+        response["X-Undo-Grace-Seconds"] = str(undo_grace_seconds())
+        return response

@@ -10,6 +10,7 @@ from annotations.models.labels import Label, LabelProvenance
 from annotations.models.learning import ModelVersion, Prediction, RankingScore, TrainingRun
 from annotations.models.pacs import PacsSource, PacsStudySync
 from annotations.models.qc import QCFlag
+from annotations.models.read_skips import ReadSkip, SkipReason
 from annotations.models.reading import AdjudicationCase, Read, ReadLabel, WorkItem
 from annotations.models.report_flags import ReportFlag, ReportFlagKey
 from annotations.models.schemas import Finding, LabelSchema
@@ -36,9 +37,11 @@ __all__ = [
     "RankingScore",
     "Read",
     "ReadLabel",
+    "ReadSkip",
     "Report",
     "ReportFlag",
     "ReportFlagKey",
+    "SkipReason",
     "Study",
     "TrainingRun",
     "WorkItem",

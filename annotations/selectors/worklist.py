@@ -1,8 +1,8 @@
 """Worklist queries: what a reader should do next, and the queue's state.
 
 `next_read_candidate` is the hot query: one range scan of the partial index workitem_open_queue
-(items still taking first reads, by priority), skipping items this reader already holds or read
-and images with an open QC flag (a safety net: the QC services also hold such items).
+(items still taking first reads, by priority), skipping items this reader already holds, read or
+skipped, and images with an open QC flag (a safety net: the QC services also hold such items).
 """
 
 import itertools
@@ -10,7 +10,7 @@ import itertools
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from annotations.models import AdjudicationCase, Dataset, QCFlag, Read, WorkItem
+from annotations.models import AdjudicationCase, Dataset, QCFlag, Read, ReadSkip, WorkItem
 from annotations.models.choices import QCStatus, ReadStatus, WorkState
 
 # The claim's query, written out: compiling it with the ORM costs more than running it. Its WHERE
@@ -21,6 +21,8 @@ WHERE w.dataset_id = %s AND w.state = 'reading' AND w.reads_open < w.readers_nee
   AND NOT EXISTS (SELECT 1 FROM {Read._meta.db_table} r
                   WHERE r.image_id = w.image_id AND r.reader_id = %s AND r.round = 0)
   AND NOT EXISTS (SELECT 1 FROM {QCFlag._meta.db_table} q WHERE q.image_id = w.image_id AND q.status = 'open')
+  AND NOT EXISTS (SELECT 1 FROM {ReadSkip._meta.db_table} s
+                  WHERE s.image_id = w.image_id AND s.reader_id = %s)
 ORDER BY w.priority DESC, w.id
 LIMIT 1"""
 
@@ -29,7 +31,7 @@ def next_read_candidate(*, reader, dataset: Dataset, lock: bool) -> WorkItem | N
     """The best item this reader could claim now; with `lock` (inside a transaction, on a database
     that can) its row is locked FOR UPDATE, skipping rows other readers hold locked."""
     sql = NEXT_READ_SQL + (" FOR UPDATE OF w SKIP LOCKED" if lock else "")
-    return next(iter(WorkItem.objects.raw(sql, [dataset.pk, reader.pk])), None)
+    return next(iter(WorkItem.objects.raw(sql, [dataset.pk, reader.pk, reader.pk])), None)
 
 
 def adjudication_task_for(*, reader, dataset: Dataset) -> AdjudicationCase | None:

@@ -35,6 +35,8 @@ import { StudyStrip } from '../viewer/StudyStrip'
 import { Viewer, type ViewerHandle } from '../viewer/Viewer'
 import { markSubmitStart, recordPaint } from '../reading/metrics'
 import { progressOf } from '../reading/progress'
+import { SkipDialog } from '../reading/SkipDialog'
+import { answersOf, DEFAULT_GRACE_S, secondsLeft, skipRead, skipReasons, undoRead } from '../reading/undoSkip'
 import '../reading/reading.css'
 
 export function ReadingScreen({ dataset: datasetId, mode }: { dataset: number; mode: 'read' | 'adjudicate' }) {
@@ -68,6 +70,23 @@ function Reader({ dataset, mode }: { dataset: Dataset; mode: 'read' | 'adjudicat
   const [imageId, setImageId] = useState<number | null>(null)
   /** A submission that failed after the screen had moved on: shown, and the item can be reopened. */
   const [unsaved, setUnsaved] = useState<{ task: Task; answers: Answers; message: string } | null>(null)
+  /** The last first read submitted, undoable for the server's grace period. */
+  const [last, setLast] = useState<{ task: Task; at: number; sending: Promise<unknown> } | null>(null)
+  const [graceS, setGraceS] = useState(DEFAULT_GRACE_S)
+  const [now, setNow] = useState(() => Date.now())
+  const [undoError, setUndoError] = useState<string | null>(null)
+  useEffect(() => {
+    skipReasons().then(
+      (r) => setGraceS(r.graceS),
+      () => undefined,
+    )
+  }, [])
+  const undoLeft = last ? secondsLeft(last.at, now, graceS) : 0
+  useEffect(() => {
+    if (!last) return
+    const t = window.setInterval(() => setNow(Date.now()), 500)
+    return () => window.clearInterval(t)
+  }, [last])
 
   const show = useCallback(
     (t: Task | null, after?: Promise<unknown>) => {
@@ -123,7 +142,12 @@ function Reader({ dataset, mode }: { dataset: Dataset; mode: 'read' | 'adjudicat
     if (!task) return
     const done = task
     setUnsaved(null)
+    setUndoError(null)
     const sending = submitTask(done, answers, ms)
+    if (done.kind === 'read') {
+      setLast({ task: done, at: Date.now(), sending })
+      setNow(Date.now())
+    } else setLast(null)
     const next = nextReady && upcoming.current ? await upcoming.current : null
     if (next && taskKey(next) !== taskKey(done)) {
       show(next, sending)
@@ -142,6 +166,50 @@ function Reader({ dataset, mode }: { dataset: Dataset; mode: 'read' | 'adjudicat
       setBusy(false)
     }
   }
+
+  /** Undo the last submitted read: it is the reader's claim again, with its answers to edit. */
+  const undo = async () => {
+    if (!last || secondsLeft(last.at, Date.now(), graceS) <= 0) return
+    const done = last.task
+    try {
+      await last.sending
+      const answers = await undoRead(done.ref)
+      setLast(null)
+      show({ ...done, mine: answersOf(answers) })
+    } catch (e) {
+      setUndoError(e instanceof Error ? e.message : String(e))
+      setLast(null)
+    }
+  }
+
+  /** Skip the item on screen with a reason; the next item shows (preloaded when it is ready). */
+  const skip = async (reason: string, note: string) => {
+    if (!task || task.kind !== 'read') return
+    const done = task
+    await skipRead(done.ref, reason, note)
+    setLast(null)
+    const next = nextReady && upcoming.current ? await upcoming.current : null
+    if (next && taskKey(next) !== taskKey(done)) show(next)
+    else await advance(done)
+  }
+
+  const toast =
+    last && undoLeft > 0 ? (
+      <div className="undo-toast" role="status" data-testid="undo-toast">
+        Submitted image {last.task.image.id}.
+        <button type="button" className="button" data-testid="undo" onClick={() => void undo()}>
+          Undo (z)
+        </button>
+        <span className="left">{undoLeft} s</span>
+      </div>
+    ) : undoError ? (
+      <div className="undo-toast" role="alert" data-testid="undo-error">
+        {undoError}
+        <button type="button" className="button" onClick={() => setUndoError(null)}>
+          OK
+        </button>
+      </div>
+    ) : null
 
   const banner = unsaved && (
     <div className="unsaved" role="alert" data-testid="unsaved">
@@ -174,6 +242,7 @@ function Reader({ dataset, mode }: { dataset: Dataset; mode: 'read' | 'adjudicat
     return (
       <section className="panel" data-testid="worklist-empty">
         {banner}
+        {toast}
         <h1>Nothing left for you</h1>
         <p>There is no item or adjudication round waiting for you in {dataset.name} right now.</p>
         <Link href="/">Back to the worklists</Link>
@@ -183,8 +252,11 @@ function Reader({ dataset, mode }: { dataset: Dataset; mode: 'read' | 'adjudicat
   return (
     <>
       {banner}
+      {toast}
       <TaskView
         key={taskKey(task)}
+        onUndo={last && undoLeft > 0 ? () => void undo() : null}
+        onSkip={task.kind === 'read' ? skip : null}
         dataset={dataset}
         task={task}
         imageId={imageId ?? task.image.id}
@@ -205,7 +277,11 @@ function TaskView({
   nextReady,
   busy,
   onSubmit,
+  onUndo,
+  onSkip,
 }: {
+  onUndo: (() => void) | null
+  onSkip: ((reason: string, note: string) => Promise<void>) | null
   dataset: Dataset
   task: Task
   imageId: number
@@ -228,6 +304,8 @@ function TaskView({
   /** The reader tried to submit with findings unanswered: the live count of what is left shows. */
   const [tried, setTried] = useState(false)
   const [blocked, setBlocked] = useState(false)
+  const [skipping, setSkipping] = useState(false)
+  const [skipError, setSkipError] = useState<string | null>(null)
   const viewer = useRef<ViewerHandle>(null)
   const clock = useReaderClock()
   const [overlay, setOverlay] = useState<OverlayState>({ on: false, finding: '', opacity: 0.5 })
@@ -267,6 +345,7 @@ function TaskView({
   }
 
   useKeys((e) => {
+    if (skipping) return false // the skip dialog has the keyboard
     const a = resolveKey('reading', keyInput(e))
     if (!a) return false
     const row = q.rows[active]
@@ -298,6 +377,14 @@ function TaskView({
         return true
       case 'submit':
         submit()
+        return true
+      case 'undo':
+        if (!onUndo) return false
+        onUndo()
+        return true
+      case 'skip':
+        if (!onSkip) return false
+        setSkipping(true)
         return true
       case 'back-to-item':
         if (!away) return false
@@ -451,6 +538,11 @@ function TaskView({
             </span>
           )}
           <span className="spacer" />
+          {onSkip && (
+            <button type="button" className="button" data-testid="skip" onClick={() => setSkipping(true)}>
+              Skip… (s)
+            </button>
+          )}
           <button type="button" className="button" onClick={() => setAnswers((s) => allUnsetAbsent(q, s))}>
             Rest absent (x)
           </button>
@@ -472,6 +564,22 @@ function TaskView({
           </button>
         </div>
       </aside>
+      {skipping && onSkip && (
+        <SkipDialog
+          error={skipError}
+          onCancel={() => {
+            setSkipping(false)
+            setSkipError(null)
+          }}
+          onSkip={(reason, note) => {
+            setSkipError(null)
+            onSkip(reason, note).then(
+              () => setSkipping(false),
+              (e: unknown) => setSkipError(e instanceof Error ? e.message : String(e)),
+            )
+          }}
+        />
+      )}
       {help && (
         <div className="help" role="dialog" aria-label="Keyboard shortcuts">
           <table>
