@@ -3,9 +3,11 @@ NIH films (the development copy in ../shared/data; these tests skip where it is 
 
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from annotations.ingest.csvfiles import CsvLayoutError
@@ -191,3 +193,34 @@ def test_missing_films_on_a_clean_release_are_still_a_failure(dataset, release):
     with pytest.raises(CommandError, match="nothing imported"):
         call_command("import_google4", str(release.root), "--dataset", dataset.slug, stdout=io.StringIO())
     assert not Image.objects.exists()
+
+
+def test_the_zipped_release_uploads_over_rest_with_errors_by_class(
+    nih_dataset, release, admin_client, eager_celery, django_capture_on_commit_callbacks, tmp_path
+):
+    """Google's top folder zipped as a user would: the job imports both sets and its summary counts
+    the errors by class."""
+    payload = io.BytesIO()
+    with zipfile.ZipFile(payload, "w") as zf:
+        for path in sorted(release.root.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(release.root.parent).as_posix())
+    with django_capture_on_commit_callbacks(execute=True):
+        r = admin_client.post(
+            f"/api/v1/datasets/{nih_dataset.pk}/imports/",
+            {"importer": "google4", "file": SimpleUploadedFile("google.zip", payload.getvalue())},
+            format="multipart",
+        )
+    assert r.status_code == 202, r.content
+    job = admin_client.get(f"/api/v1/jobs/{r.json()['id']}/").json()
+    assert job["summary"]["errors_by_class"] == {
+        "unknown_image": sum(1 + len(t.reads) for t in release.four[-LEFT_OUT:]),
+        "conflicting_reader_row": 1,
+    }, job
+    assert {e["code"] for e in job["errors"]} == {"unknown_image", "conflicting_reader_row"}
+    schemas = set(
+        Label.objects.filter(image__dataset=nih_dataset, source="adjudicated").values_list(
+            "finding__schema__key", flat=True
+        )
+    )
+    assert schemas == {"google4", "google_all"}
