@@ -4,8 +4,13 @@ For the demo and the tests, before any adjudication exists: a multi-label datase
 trains a CheXNet-style network on its NLP / imported report labels (adjudicated labels win where
 present; uncertain masked, unmentioned read as negative, as the CheXpert baselines did); a
 single-choice dataset (Kermany OCT) trains the OCT classifier on its imported or adjudicated class.
-Images with open or confirmed QC flags are left out. Patient-level split, 80 % train / 20 %
-validation (early stopping), CPU-sized by default. The result is registered as the dataset's next
+Images with open or confirmed QC flags are left out. Patient-level split, 60 % train / 20 %
+validation (early stopping) / 20 % test, CPU-sized by default. The test part is evaluated in the
+layout of a training run's metrics (per-finding AUROC with ROC curves, macro AUROC; per class and
+urgent referral for OCT) against the same labels it learned from, so the console shows a first
+model's curves on first visit; of a few patient-level splits, the one whose test part has both classes
+for the most findings is used (no adjudicated test split exists yet; a training run's is adjudicated).
+The result is registered as the dataset's next
 ModelVersion of that kind, production when the dataset has none. Real training runs (issue 6) use
 the training-run machinery; this is only the bootstrap.
 """
@@ -22,15 +27,20 @@ from annotations.models.choices import LabelSource, LabelValue, ModelKind, QCSta
 from annotations.services.errors import InvalidInputError
 from annotations.services.model_store import model_version_register, production_model
 from mlworker.bridge import cached_arrays
+from mlworker.ml.evaluation import EvaluationError, evaluate_multilabel, evaluate_single_choice
+from mlworker.ml.evaluation._json import jsonable
+from mlworker.ml.inference.engine import score
 from mlworker.ml.nets.checkpoint import save_checkpoint
 from mlworker.ml.nets.model import build_model
 from mlworker.ml.nets.spec import chexnet_spec, oct_spec
 from mlworker.ml.nets.train import EpochProgress, LabelledArrays, TrainConfig, fit
-from mlworker.ml.splits import TRAIN, VALIDATION, SplitConfig, split_items
+from mlworker.ml.splits import TEST, TRAIN, VALIDATION, SplitConfig, split_items
 from mlworker.ml.weak_labels import WeakLabelPolicy, build_targets
 
 CODES = {LabelValue.POSITIVE: 1.0, LabelValue.NEGATIVE: 0.0, LabelValue.UNCERTAIN: -1.0}
 MIN_IMAGES = 10
+SPLIT_TRIES = 16  # patient-level splits tried for the test part with both classes for most findings
+FRACTIONS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 
 
 class BootstrapError(InvalidInputError):
@@ -119,12 +129,7 @@ def train_initial_model(
     keep = np.isin([i.pk for i in images], [i.pk for i in ok_images])
     y = y[keep]
     mask = mask[keep] if mask is not None else None
-    split = split_items(
-        [i.pk for i in ok_images],
-        [i.study.patient.pseudo_id for i in ok_images],
-        SplitConfig(salt=f"arbiter-bootstrap:{dataset.slug}", train=0.8, validation=0.2, test=0.0),
-    )
-    tr, va = split.indices(TRAIN), split.indices(VALIDATION)
+    tr, va, te = _best_split(dataset.slug, ok_images, y, mask, multilabel)
     if len(tr) < 2 or len(va) < 1:
         raise BootstrapError(f"dataset {dataset.slug!r} has too few patients for a train / validation split")
 
@@ -148,13 +153,16 @@ def train_initial_model(
         device=device,
     )
     model = model.cpu().eval()
+    evaluation = _evaluate(model, x[te], y[te], mask[te] if mask is not None else None, labels, multilabel)
     metrics = {
+        **evaluation,
         "val_auroc": result.best_auroc,
         "val_accuracy": result.best_accuracy,
         "per_label_auroc": result.per_label_auroc,
         "best_epoch": result.best_epoch,
         "n_train": len(tr),
         "n_val": len(va),
+        "n_test": len(te),
         "bootstrap": True,
         "labels_from": "nlp+adjudicated" if multilabel else "imported+adjudicated classes",
     }
@@ -167,3 +175,58 @@ def train_initial_model(
         production=production_model(dataset, (kind,)) is None,
     )
     return Bootstrapped(model_version=mv, metrics=metrics)
+
+
+def _classes_in(y: np.ndarray, mask: np.ndarray | None, multilabel: bool) -> int:
+    """Findings with both classes among known labels (multi-label), or classes present (single)."""
+    if len(y) == 0:
+        return 0
+    if not multilabel:
+        return len(np.unique(y))
+    known = mask > 0 if mask is not None else np.ones_like(y, dtype=bool)
+    pos = ((y == 1) & known).any(axis=0)
+    neg = ((y == 0) & known).any(axis=0)
+    return int((pos & neg).sum())
+
+
+def _best_split(slug: str, images: list[Image], y: np.ndarray, mask: np.ndarray | None, multilabel: bool):
+    """(train, validation, test) indices of the patient-level split whose test part has both classes
+    for the most findings (then the lowest salt number): deterministic for a dataset."""
+    ids = [i.pk for i in images]
+    patients = [i.study.patient.pseudo_id for i in images]
+    best = None
+    for k in range(SPLIT_TRIES):
+        split = split_items(ids, patients, SplitConfig(salt=f"arbiter-bootstrap:{slug}:{k}", **FRACTIONS))
+        tr, va, te = split.indices(TRAIN), split.indices(VALIDATION), split.indices(TEST)
+        if len(tr) < 2 or len(va) < 1 or len(te) < 1:
+            continue
+        got = _classes_in(y[te], mask[te] if mask is not None else None, multilabel)
+        if best is None or got > best[0]:
+            best = (got, tr, va, te)
+    if best is None:
+        raise BootstrapError("the dataset has too few patients for a train / validation / test split")
+    return best[1], best[2], best[3]
+
+
+def _evaluate(model, x: np.ndarray, y: np.ndarray, mask, labels: tuple[str, ...], multilabel: bool) -> dict:
+    """The test part's metrics in a training run's layout ({task, labels, summary, test})."""
+    probs = score(model, x, batch_size=64, device="cpu", precision="fp32", workers=1).probs.astype(np.float64)
+    try:
+        if multilabel:
+            report = evaluate_multilabel(
+                y, probs, labels, mask=mask > 0 if mask is not None else None, n_boot=200
+            )
+            summary = {"macro_auroc": report.macro_auroc}
+        else:
+            report = evaluate_single_choice(y, probs, labels, n_boot=200)
+            summary = {"macro_auroc": report.macro_auroc, "accuracy": report.accuracy}
+    except EvaluationError as exc:
+        return {"test_error": str(exc)}
+    summary.update(n_test=len(y), threshold=0.5)
+    return {
+        "task": "multi_label" if multilabel else "single_choice",
+        "labels": list(labels),
+        "summary": jsonable(summary),
+        "test": report.to_dict(),
+        "test_labels": "the labels it learned from (imported / NLP; no adjudicated test split yet)",
+    }

@@ -130,7 +130,7 @@ def test_train_initial_models_registers_a_first_production_model(nih, eager_cele
     assert (mv.number, mv.status) == (1, "production")
     assert sha256_file(model_weights_path(mv)) == mv.weights_sha256
     assert mv.spec["labels"] == list(CXR14_FINDINGS) and mv.metrics["bootstrap"] is True
-    assert mv.metrics["n_train"] + mv.metrics["n_val"] == nih.images.count()
+    assert mv.metrics["n_train"] + mv.metrics["n_val"] + mv.metrics["n_test"] == nih.images.count()
     call_command("train_initial_models", dataset=nih.slug)  # idempotent: a model exists
     assert ModelVersion.objects.filter(dataset=nih).count() == 1
     assert "already" in capsys.readouterr().out
