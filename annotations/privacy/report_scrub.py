@@ -27,19 +27,19 @@ _MONTHS = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
-_NAME_WORD = r"[A-Z][a-zA-Z'\-]+"
-_NAME = rf"{_NAME_WORD}(?:,?\s+(?:[A-Z]\.?\s+)?{_NAME_WORD}){{0,2}}"
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][a-zA-Zß-öø-ÿĀ-ž'\-]+"
+# Words of one name stay on one line (a name never runs into the next line's label).
+_NAME = rf"{_NAME_WORD}(?:,?[ \t]+(?:[A-Z]\.?[ \t]+)?{_NAME_WORD}){{0,2}}"
 
+_BY = (
+    r"(?:electronically\s+)?"
+    r"(?:signed|dictated|read|reported|transcribed|verified|approved|interpreted)\s+by"
+)
+_LABELS = r"patient(?:'s)?\s+name|patient|name|referring(?:\s+physician)?|physician|radiologist|attending"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Labelled header fields: the label stays, the value goes.
-    (
-        re.compile(
-            r"(?m)\b((?i:patient(?:'s)?\s+name|patient|name|referring(?:\s+physician)?|physician|"
-            r"radiologist|attending|signed(?:\s+by)?|dictated(?:\s+by)?|read\s+by|reported\s+by|"
-            r"electronically\s+signed\s+by|transcribed\s+by))((?i:\s*[:#]\s*|\s+by\s+))(" + _NAME + r")"
-        ),
-        NAME,
-    ),
+    # Labelled header fields and sign-offs: the label stays, the value goes.
+    (re.compile(rf"(?m)\b((?i:{_BY}))([ \t]*:?[ \t]*)({_NAME})"), NAME),
+    (re.compile(rf"(?m)\b((?i:{_LABELS}))([ \t]*[:#][ \t]*)({_NAME})"), NAME),
     (
         re.compile(
             r"(?i)\b(MRN|medical\s+record(?:\s+(?:number|no\.?))?|patient\s+id|acc(?:ession)?(?:\s+(?:number|no\.?))?|"
@@ -48,10 +48,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         ID,
     ),
-    (re.compile(r"(?i)\b(DOB|date\s+of\s+birth|born)(\s*[:#]?\s*)(\S+(?:\s+\d{1,2},?\s+\d{4})?)"), DATE),
+    (re.compile(r"(?i)\b(DOB|date\s+of\s+birth|born)(\s*[:#]?\s*)(\S+)"), DATE),
     # Titles before names.
-    (re.compile(rf"\b(Dr|Drs|Mr|Mrs|Ms|Miss|Prof)(\.?\s+)({_NAME})"), NAME),
-    (re.compile(rf"\b({_NAME_WORD}(?:\s+{_NAME_WORD})?)(,\s*)(?:MD|M\.D\.|DO|RN|PA-C|NP)\b"), NAME),
+    (re.compile(rf"\b(Dr|Drs|Mr|Mrs|Ms|Miss|Prof)(\.?[ \t]+)({_NAME})"), NAME),
+    (
+        re.compile(rf"()()\b({_NAME_WORD}(?:[ \t]+{_NAME_WORD})?)(?=,[ \t]*(?:MD|M\.D\.|DO|RN|PA-C|NP)\b)"),
+        NAME,
+    ),
 )
 _DATES = (
     re.compile(r"\b\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\b"),
@@ -102,10 +105,10 @@ def scrub_report(text: str, *, known: Iterable[str] = ()) -> str:
     out = text
     for pattern in _known_patterns(known):
         out = pattern.sub(lambda m: ID if any(c.isdigit() for c in m.group(0)) else NAME, out)
-    for pattern, tag in _PATTERNS:
-        out = pattern.sub(_label_keep(tag), out)
     for pattern in _DATES:
         out = pattern.sub(DATE, out)
+    for pattern, tag in _PATTERNS:
+        out = pattern.sub(_label_keep(tag), out)
     out = _TIME.sub(TIME, out)
     out = _PHONE.sub(PHONE, out)
     return _LONG_DIGITS.sub(ID, out)

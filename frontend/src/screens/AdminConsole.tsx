@@ -11,6 +11,7 @@ import { Link } from '../app/router'
 import { isAdminAnywhere, isAdminOn, useMe } from '../app/session'
 import { useAsync, useInterval } from '../app/useAsync'
 import { cancellable, summaryText } from './console/jobs'
+import { AuditPanel } from './console/AuditPanel'
 import { OptionalSections } from './console/OptionalSections'
 import { PolicyPanel } from './console/PolicyPanel'
 
@@ -55,6 +56,7 @@ export function AdminConsole({ dataset, section }: { dataset: number | null; sec
             }}
           />
           <OptionalSections dataset={current} section={section} />
+          {me.is_staff && <AuditPanel />}
         </div>
       ) : (
         datasets.data && <p>You administer no dataset.</p>
