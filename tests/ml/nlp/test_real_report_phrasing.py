@@ -185,3 +185,17 @@ def test_what_the_chestxray14_coding_counts(text: str, finding: str) -> None:
 )
 def test_prior_study_and_history_mentions(text: str, finding: str, value: str | None) -> None:
     assert cxr14(text)[finding] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "finding", "value"),
+    [
+        ("IMPRESSION: Probable interstitial edema, less likely fibrosis.", "Fibrosis", "uncertain"),
+        ("IMPRESSION: Probable interstitial edema, less XXXX fibrosis.", "Fibrosis", "uncertain"),
+        ("IMPRESSION: Probable interstitial edema, less likely fibrosis.", "Edema", "positive"),
+        ("FINDINGS: Biapical bullae.", "Emphysema", None),
+        ("FINDINGS: Upper lobe bullous emphysema.", "Emphysema", "positive"),
+    ],
+)
+def test_less_likely_alternatives_and_bullae(text: str, finding: str, value: str | None) -> None:
+    assert cxr14(text)[finding] == value
