@@ -81,6 +81,15 @@ def test_zip_bomb_member_is_stopped_while_inflating(dataset, tmp_path):
     assert summary.created == 1
 
 
+def _stored_uid(content: bytes) -> str:
+    """The SOP Instance UID Arbiter stores for this file (its keyed pseudonym)."""
+    import pydicom
+
+    from annotations.services.identity import pseudonymiser
+
+    return pseudonymiser().uid(str(pydicom.dcmread(io.BytesIO(content)).SOPInstanceUID))
+
+
 def test_traversal_absolute_and_symlink_members_are_refused_by_the_importer(dataset, tmp_path):
     blobs = [factory.dicom_bytes(factory.gradient(8, 8, seed=i)) for i in range(5)]
     path = tmp_path / "evil.zip"
@@ -103,7 +112,7 @@ def test_traversal_absolute_and_symlink_members_are_refused_by_the_importer(data
         "evil.zip:C:\\evil3.dcm": "unsafe_path",
         "evil.zip:link.dcm": "symlink",
     }
-    assert list(Image.objects.values_list("source_key", flat=True)) == ["evil.zip:ok/good.dcm"]
+    assert list(Image.objects.values_list("sop_instance_uid", flat=True)) == [_stored_uid(blobs[4])]
 
 
 def test_a_folder_import_does_not_follow_links_out_of_the_folder(dataset, tmp_path):
@@ -117,7 +126,8 @@ def test_a_folder_import_does_not_follow_links_out_of_the_folder(dataset, tmp_pa
     os.symlink(outside, folder / "linkdir")
     summary = import_dicom(dataset, [folder])
     assert (summary.created, summary.failed) == (1, 0)
-    assert list(Image.objects.values_list("source_key", flat=True)) == ["good.dcm"]
+    good = (folder / "good.dcm").read_bytes()
+    assert list(Image.objects.values_list("sop_instance_uid", flat=True)) == [_stored_uid(good)]
 
 
 def test_uploaded_zip_with_traversal_and_links_never_writes_outside_its_job_folder(

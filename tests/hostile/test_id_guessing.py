@@ -6,6 +6,7 @@ import re
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
+from knox.models import AuthToken
 
 from annotations.models import AdjudicationCase, Job, Label, ModelVersion, Read, TrainingRun, WorkItem
 from annotations.models.choices import JobKind
@@ -67,6 +68,7 @@ def two_teams(make_team, eager_celery, django_capture_on_commit_callbacks):
         "training-runs": run.pk,
         "model-versions": version.pk,
         "number": 1,
+        "auth": AuthToken.objects.filter(user=b.admin).first().token_key,  # DELETE auth/tokens/{key}/
     }
     return a, b, ids
 
