@@ -15,7 +15,11 @@
 - A report's value per finding (the CheXpert labeler's aggregation): any positive mention ->
   positive, else any uncertain -> uncertain, else any negative -> negative, else blank.
 - No Finding (where the schema has it): positive when the report has labelled text and no other
-  finding, Support Devices and flags aside, is positive or uncertain; blank otherwise.
+  finding, Support Devices and flags aside, is positive or uncertain; blank otherwise. A schema
+  whose phrase folder has a file for No Finding (`chestxray14/no_finding.txt`) lists there the
+  other abnormalities that make a report not normal (a granuloma, a fracture, degenerative change);
+  one of them positive or uncertain leaves No Finding blank too. They are no label of their own
+  and no evidence (the Open-i "normal" coding: a report with any abnormality is not normal).
 """
 
 from mlworker.ml.label_schemas import NO_FINDING, SchemaDef
@@ -94,9 +98,11 @@ def assemble(
             evidence.setdefault(finding, []).append(
                 (mention.start, mention.end, span, value, section.name, kind, cues)
             )
+    other = evidence.pop(NO_FINDING, ())  # other abnormalities, where the schema lists them
     values = {f: combine([e[3] for e in found]) for f, found in evidence.items()}
     if NO_FINDING in schema.derived and NO_FINDING in findings:
         abnormal = any(v in (POSITIVE, UNCERTAIN) for f, v in values.items() if f not in NOT_PATHOLOGY)
+        abnormal = abnormal or any(e[3] in (POSITIVE, UNCERTAIN) for e in other)
         has_text = not abnormal and any(s.labelled and s.has_text(text) for s in sections)
         values[NO_FINDING] = POSITIVE if has_text and not abnormal else None
     return (

@@ -180,7 +180,11 @@ def schema_files(root: Path, schema: str, flags: tuple[str, ...]) -> dict[str, P
             f"{', '.join(have) or 'none'}"
         )
     files = {name: folder / f"{finding_slug(name)}.txt" for name in definition.labelled_findings}
-    expected = {p.name for p in files.values()}
+    # A derived finding (No Finding) may have a file too: the other abnormalities that make a report
+    # not normal although it names none of the schema's findings (see aggregate.py).
+    derived = {name: folder / f"{finding_slug(name)}.txt" for name in definition.derived}
+    files.update({name: path for name, path in derived.items() if path.is_file()})
+    expected = {p.name for p in (*files.values(), *derived.values())}
     strays = sorted(p.name for p in folder.glob("*.txt") if p.name not in expected)
     if strays:
         raise PhraseFileError(

@@ -199,3 +199,25 @@ def test_prior_study_and_history_mentions(text: str, finding: str, value: str | 
 )
 def test_less_likely_alternatives_and_bullae(text: str, finding: str, value: str | None) -> None:
     assert cxr14(text)[finding] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "normal"),
+    [
+        (
+            "FINDINGS: Heart size normal. Lungs are clear. IMPRESSION: No acute cardiopulmonary abnormality.",
+            True,
+        ),
+        ("FINDINGS: Lungs are clear. No acute bony abnormality. No fracture.", True),
+        ("FINDINGS: Lungs are clear. Calcified granuloma in the right upper lobe.", False),
+        ("FINDINGS: Lungs are clear. Mild degenerative changes of the thoracic spine.", False),
+        ("FINDINGS: Tortuous aorta. Clear lungs.", False),
+        ("FINDINGS: Midline sternotomy XXXX. Clear lungs.", False),
+        ("FINDINGS: Low lung volumes with bronchovascular crowding. No effusion.", False),
+    ],
+)
+def test_no_finding_is_a_report_with_nothing_abnormal(text: str, normal: bool) -> None:
+    assert (cxr14(text)["No Finding"] == "positive") is normal
+    # CheXpert's No Finding rule is unchanged: only its own findings decide it.
+    if "granuloma" in text or "degenerative" in text:
+        assert chexpert(text)["No Finding"] == "positive"
