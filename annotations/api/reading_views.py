@@ -333,6 +333,8 @@ class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 class SkipReasonsView(generics.GenericAPIView):
     """The reasons a reader may give for skipping an item, and the undo grace period in seconds."""
 
+    pagination_class = None  # a plain array, and so documented (not as a page of results)
+
     @extend_schema(responses=us.SkipReasonSerializer(many=True))
     def get(self, request: Request) -> Response:
         reasons = [{"key": k, "label": str(label)} for k, label in SkipReason.choices]

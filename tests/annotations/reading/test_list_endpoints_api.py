@@ -61,6 +61,7 @@ ACCESS: dict[str, dict[str, str]] = {
     "/api/v1/jobs/": dict.fromkeys(("radiologist", "adjudicator", "admin", "export"), DATA)
     | {"outsider": EMPTY},
     "/api/v1/reads/": {"radiologist": DATA, **STAFF, "export": EMPTY, "outsider": EMPTY},
+    "/api/v1/skip-reasons/": dict.fromkeys(ROLES, DATA),  # a fixed list: the reasons a reader may give
     "/api/v1/studies/": dict.fromkeys(("radiologist", "adjudicator", "admin", "export"), DATA)
     | {"outsider": EMPTY},
 }
