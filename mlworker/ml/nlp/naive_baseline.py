@@ -3,8 +3,9 @@
 `medspacy.load()` as shipped -- PyRuSH sentences, the TargetMatcher, ConText with medspacy's default
 rules -- given about 35 target phrases for the 14 ChestX-ray14 findings (the obvious word or two
 per finding, nothing tuned), reading the report's FINDINGS and IMPRESSION (the text a reader of the
-report would label). A mention is present unless ConText marks it negated, possible, hypothetical,
-historical or family. medspacy is imported when a baseline is built (it takes seconds), never by
+report would label) -- or, with `whole_report`, the report as given, INDICATION and COMPARISON
+too. A mention is present unless ConText marks it negated, possible, hypothetical, historical or
+family. medspacy is imported when a baseline is built (it takes seconds), never by
 the labeler itself.
 """
 
@@ -47,13 +48,14 @@ def _segmenter() -> Segmenter:
 class NaiveMedspacy:
     """medspacy.load() with NAIVE_PHRASES; `label_many` gives finding -> positive/negative/None."""
 
-    def __init__(self, findings: Iterable[str] = tuple(NAIVE_PHRASES)) -> None:
+    def __init__(self, findings: Iterable[str] = tuple(NAIVE_PHRASES), *, whole_report: bool = False) -> None:
         import medspacy
         from loguru import logger
         from medspacy.target_matcher import TargetRule
 
         logger.disable("PyRuSH")  # PyRuSH logs every sentence at DEBUG level otherwise
         self.findings = tuple(f for f in findings if f in NAIVE_PHRASES)
+        self.whole_report = whole_report  # read INDICATION and COMPARISON too (the naivest reading)
         self.nlp = medspacy.load()
         rules = [TargetRule(p, f) for f in self.findings for p in NAIVE_PHRASES[f]]
         with self.nlp.select_pipes(disable=self.nlp.pipe_names):  # adding a literal runs nlp() on it
@@ -74,5 +76,6 @@ class NaiveMedspacy:
         return values
 
     def label_many(self, texts: Iterable[str], batch_size: int = 64) -> Iterator[dict[str, str | None]]:
-        for doc in self.nlp.pipe((labelled_text(t) for t in texts), batch_size=batch_size):
+        read = (lambda t: t) if self.whole_report else labelled_text
+        for doc in self.nlp.pipe((read(t) for t in texts), batch_size=batch_size):
             yield self._values(doc)

@@ -54,16 +54,23 @@ def build_tokenizer(nlp: "Language") -> "Tokenizer":
         prefix_search=compile_prefix_regex(nlp.Defaults.prefixes).search,
         suffix_search=compile_suffix_regex(nlp.Defaults.suffixes).search,
         infix_finditer=compile_infix_regex(infixes).finditer,
-        token_match=nlp.tokenizer.token_match,
+        token_match=nlp.Defaults.token_match,  # what spaCy's own tokenizer factory passes
     )
+
+
+TOKENIZER_FACTORY = "arbiter.medspacy_tokenizer.v1"
 
 
 @lru_cache(maxsize=1)
 def blank_english() -> "Language":
-    """A blank English pipeline whose tokenizer is the medspacy one (shared per process)."""
-    nlp = import_spacy().blank("en")
-    nlp.tokenizer = build_tokenizer(nlp)
-    return nlp
+    """A blank English pipeline whose tokenizer is the medspacy one (shared per process).
+
+    The tokenizer is built by the pipeline's own factory, so spaCy's default tokenizer (whose
+    special cases take a third of a second to load) is never built just to be replaced.
+    """
+    spacy = import_spacy()
+    spacy.registry.tokenizers.register(TOKENIZER_FACTORY, func=lambda: build_tokenizer)
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_FACTORY}}})
 
 
 def phrase_tokens(text: str) -> tuple[str, ...]:
