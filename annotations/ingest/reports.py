@@ -36,7 +36,8 @@ def split_sections(text: str) -> dict[str, dict[str, int]]:
     return sections
 
 
-def _study_originals(study: Study) -> list[str]:
+def report_known_identifiers(study: Study) -> list[str]:
+    """The study's original identifiers (patient id, name, accession) from the admin-only mapping."""
     found = known_originals(
         {
             PseudonymKind.PATIENT: study.patient.pseudo_id,
@@ -51,7 +52,7 @@ def report_upsert(study: Study, text: str, *, source: str, known: Iterable[str] 
     """Attach `text`, scrubbed, to `study`; returns (report, "created" | "updated" | "unchanged").
 
     `known`: identifiers the caller read beside the text (an SR's header) to scrub as well."""
-    text = scrub_report(text, known=[*known, *_study_originals(study)])
+    text = scrub_report(text, known=[*known, *report_known_identifiers(study)])
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     with transaction.atomic():
         report = Report.objects.select_for_update().filter(study=study).first()

@@ -2,6 +2,7 @@
 keyed pseudonyms (what a re-import would give), keeps every patient's split, and runs twice safely."""
 
 import importlib
+import io
 
 import pytest
 from django.apps import apps
@@ -80,3 +81,43 @@ def test_a_reimport_after_the_migration_finds_the_migrated_rows():
     assert (again.created, again.existing) == (1, 1)
     assert Patient.objects.count() == 1 and Study.objects.count() == 1
     assert Image.objects.get(pk=image.pk).sop_instance_uid == pseudonymiser().uid(planted.SOP_UIDS[0])
+
+
+def test_backfill_deidentifies_files_and_scrubs_reports_stored_before(settings):
+    import hashlib
+    from pathlib import Path
+
+    import pydicom
+    from django.core.management import call_command
+
+    from annotations.models import QCFlag, Report
+
+    dataset, _ = dataset_get_or_create(slug="legacy", name="Legacy", schema_key="chestxray14")
+    summary = IngestSummary()
+    import_blob(dataset, Blob("a.dcm", planted.image_bytes(0, BurnedInAnnotation="YES")), summary)
+    image = Image.objects.get()
+    QCFlag.objects.all().delete()
+    path = Path(settings.MEDIA_ROOT) / image.file.name
+    path.write_bytes(planted.image_bytes(0, BurnedInAnnotation="YES"))  # the file as it was stored before
+    Report.objects.create(
+        study=image.study,
+        text=planted.REPORT,
+        text_sha256=hashlib.sha256(planted.REPORT.encode()).hexdigest(),
+    )
+    out = io.StringIO()
+    call_command("privacy_backfill", "--dataset", "legacy", "--reports", stdout=out)
+    assert "1 files de-identified" in out.getvalue() and "1 reports scrubbed" in out.getvalue()
+    stored = pydicom.dcmread(path)
+    header = planted.header_text(stored).replace("20210709", "")  # this dataset's policy keeps dates
+    assert planted.hits(header) == []
+    assert (
+        stored.SOPInstanceUID == image.sop_instance_uid and stored.PatientID == image.study.patient.pseudo_id
+    )
+    assert planted.hits(Report.objects.get().text) == []
+    assert QCFlag.objects.get(image=image).kind == "burned_in"
+    again = io.StringIO()
+    call_command("privacy_backfill", "--dataset", "legacy", "--reports", stdout=again)
+    assert (
+        "0 files de-identified, 1 already were" in again.getvalue()
+        and "0 reports scrubbed" in again.getvalue()
+    )
