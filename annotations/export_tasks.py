@@ -14,6 +14,18 @@ from annotations.services.job_endings import job_ended
 from annotations.services.job_lifecycle import job_claim
 
 
+def _remove_dead_parts(snapshot_id: int) -> None:
+    """Remove the temporary files an earlier build of this snapshot left when its worker was killed
+    (`.labels-vNNNN.<token>.csv.part`, see snapshot_build): the claim says no live build has them."""
+    from annotations.services.snapshots import export_dir
+
+    snapshot = LabelSetSnapshot.objects.select_related("dataset").get(pk=snapshot_id)
+    folder = export_dir(snapshot.dataset)
+    if folder.is_dir():
+        for part in folder.glob(f".labels-v{snapshot.number:04d}.*.part"):
+            part.unlink(missing_ok=True)
+
+
 @shared_task(bind=True, acks_late=True)
 def build_snapshot(self, snapshot_id: int) -> dict:
     """Idempotent: a snapshot already written is left as it is; a failed one records its error."""
@@ -32,6 +44,7 @@ def build_snapshot(self, snapshot_id: int) -> dict:
     if run is None:  # finished, cancelled, or being written by a live worker
         return {"snapshot": snapshot_id, "skipped": True}
     with run:
+        _remove_dead_parts(snapshot_id)
         try:
             snapshot_build(snapshot_id)  # finishes the job itself (succeeded, or failed and raises)
         except OSError as exc:  # name the cause (disk full, permission) on the job and the snapshot

@@ -124,6 +124,7 @@ class JobKind(models.TextChoices):
     QC = "qc", "Bad-image detection"
     RANKING = "ranking", "Ranking"
     EXPORT = "export", "Export"
+    INDEX = "index", "Similar-case index build"
 
 
 class JobStatus(models.TextChoices):

@@ -6,7 +6,7 @@ safe to run from many places at once: every change is a conditional UPDATE that 
 
 * A running job whose heartbeat is older than ARBITER_JOB_STALE_SECONDS lost its worker (SIGKILL,
   out of memory, machine lost; a live worker beats every ARBITER_JOB_HEARTBEAT_SECONDS, even inside
-  a long call). Idempotent kinds (import, NLP, QC, export, ranking) go back to `queued` and their
+  a long call). Idempotent kinds (import, NLP, QC, export, ranking, index build) go back to `queued` and their
   task is sent again: the rerun skips what was stored. A scoring job keeps its chunk plan and
   `score_dataset` is sent again, which re-sends the chunks not recorded done (a chunk's own claim
   makes a duplicate harmless) or the finaliser. After ARBITER_JOB_MAX_ATTEMPTS such losses the job
@@ -36,7 +36,7 @@ from annotations.services.job_lifecycle import claim_alive_here, stale_cutoff, s
 
 log = logging.getLogger(__name__)
 
-REQUEUED_KINDS = (JobKind.IMPORT, JobKind.NLP, JobKind.QC, JobKind.EXPORT, JobKind.RANKING)
+REQUEUED_KINDS = (JobKind.IMPORT, JobKind.NLP, JobKind.QC, JobKind.EXPORT, JobKind.RANKING, JobKind.INDEX)
 
 
 def max_attempts() -> int:
@@ -73,6 +73,12 @@ def job_send(job: Job) -> bool:
         if snapshot_id is None:
             return False
         build_snapshot.delay(snapshot_id)
+    elif job.kind == JobKind.INDEX:
+        from mlworker.retrieval_tasks import build_retrieval_index
+
+        if not job.params.get("model_version"):
+            return False
+        build_retrieval_index.delay(job.params["model_version"], job.pk)
     elif job.kind == JobKind.SCORING:
         from mlworker.tasks.gpu import score_dataset
 

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from annotations.models import Dataset, Image, Label, ModelVersion, Prediction
-from annotations.models.choices import LabelSource, ModelKind, ModelStatus, WorkState
+from annotations.models import Dataset, Image, Job, Label, ModelVersion, Prediction
+from annotations.models.choices import JobKind, LabelSource, ModelKind, ModelStatus, WorkState
 from mlworker.ml.retrieval import (
     DEFAULT_EXACT_MAX,
     LoadedIndex,
@@ -212,3 +213,18 @@ def retrieval_indexes_stale() -> list[int]:
         "pk"
     )
     return [mv.pk for mv in versions if retrieval_index_stale(mv)]
+
+
+def retrieval_index_job_start(model_version_id: int) -> Job | None:
+    """Queue the version's index build as a Job (heartbeat, cancel, the reaper: see
+    annotations.services.job_lifecycle); None when the version no longer exists."""
+    from mlworker.retrieval_tasks import build_retrieval_index
+
+    mv = ModelVersion.objects.filter(pk=model_version_id).only("dataset_id").first()
+    if mv is None:
+        return None
+    job = Job.objects.create(
+        kind=JobKind.INDEX, dataset_id=mv.dataset_id, params={"model_version": model_version_id}
+    )
+    transaction.on_commit(lambda: build_retrieval_index.delay(model_version_id, job.pk))
+    return job

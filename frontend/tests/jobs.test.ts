@@ -3,14 +3,15 @@ import type { Job } from '../src/api/types'
 import { cancellable, summaryText } from '../src/screens/console/jobs'
 
 describe('jobs table', () => {
-  it('offers cancel on queued and running scoring jobs only', () => {
+  it('offers cancel on queued and running jobs of every kind', () => {
     expect(cancellable({ kind: 'scoring', status: 'queued' } as Job)).toBe(true)
     expect(cancellable({ kind: 'scoring', status: 'running' } as Job)).toBe(true)
     for (const status of ['succeeded', 'failed', 'cancelled'] as const) {
       expect(cancellable({ kind: 'scoring', status } as Job)).toBe(false)
     }
-    expect(cancellable({ kind: 'import', status: 'running' } as Job)).toBe(false)
-    expect(cancellable({ kind: 'nlp', status: 'queued' } as Job)).toBe(false)
+    expect(cancellable({ kind: 'import', status: 'running' } as Job)).toBe(true)
+    expect(cancellable({ kind: 'nlp', status: 'queued' } as Job)).toBe(true)
+    expect(cancellable({ kind: 'qc', status: 'succeeded' } as Job)).toBe(false)
   })
 
   it('summarises scalars and the error count, not the chunk plan', () => {

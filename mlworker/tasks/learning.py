@@ -2,7 +2,8 @@
 
 * `reap_stale_training_runs()`, periodic (beat): a worker killed outright (SIGKILL, out of memory)
   cannot mark its run failed; this fails runs whose heartbeat is older than
-  ARBITER_TRAINING_STALE_MINUTES. On the default queue, so a busy GPU worker never delays it.
+  ARBITER_JOB_STALE_SECONDS (the job reaper, annotations.reaper, runs the same check for every job
+  and from every worker). On the default queue, so a busy GPU worker never delays it.
 * `refresh_ranking(job_id)`: recompute a dataset's acquisition scores and re-prioritise its queue
   (after an admin changed the acquisition weights); idempotent, as `ranking_refresh` is.
 """

@@ -14,8 +14,8 @@ from celery import shared_task
 from annotations.models import Job
 from annotations.models.choices import JobStatus
 from annotations.services.job_lifecycle import job_pulse
+from annotations.services.retrieval_index import retrieval_index_job_start
 from annotations.services.scoring import scoring_finish
-from mlworker.retrieval_tasks import build_retrieval_index
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,6 @@ def _finalise(model_version_id: int, job_id: int, dataset_id: int) -> dict:
         except Exception as exc:  # the scores are stored; a ranking failure must not lose the job
             log.exception("ranking refresh after scoring job %s failed", job_id)
             extra["ranking_error"] = f"{type(exc).__name__}: {exc}"
-    build_retrieval_index.delay(model_version_id)
+    retrieval_index_job_start(model_version_id)  # a Job of its own: heartbeat, cancel, reaper
     finished = scoring_finish(job_id, extra=extra)
     return {"status": "finished" if finished else "already finished"}

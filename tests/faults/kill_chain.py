@@ -363,8 +363,80 @@ class TrainingScenario(Scenario):
         training_run_cancel(run=again, user=None)  # a new run is accepted (no 409); never sent
 
 
+class SnapshotScenario(Scenario):
+    kind = "snapshot"
+    n = 4000  # images, each with a final label per finding: a build of a few seconds
+
+    def setup(self, broker: Broker, data: Path) -> None:
+        from django.utils import timezone
+
+        from annotations.export_tasks import build_snapshot
+        from annotations.models import Finding, LabelProvenance, LabelSetSnapshot
+        from annotations.services import snapshots
+
+        self.dataset = dataset_get_or_create(slug="kill-snapshot", schema_key="chestxray14")[0]
+        studies = _bare_studies(self.dataset, self.n, "S")
+        findings = list(Finding.objects.filter(schema=self.dataset.schema, is_derived=False))
+        images = Image.objects.filter(study__in=studies).order_by("pk")
+        values = ("positive", "negative", "uncertain", "blank")
+        labels = Label.objects.bulk_create(
+            [
+                Label(
+                    image=im,
+                    finding=f,
+                    source="adjudicated",
+                    source_version="1",
+                    value=values[(im.pk + k) % 4],
+                )
+                for im in images
+                for k, f in enumerate(findings)
+            ],
+            batch_size=5000,
+        )
+        now = timezone.now()
+        LabelProvenance.objects.bulk_create(
+            [LabelProvenance(label=lab, how_reached="imported", decided_at=now) for lab in labels],
+            batch_size=5000,
+        )
+        self.labels = len(labels)
+        # The rows snapshot_create makes, without its dispatch on commit: the test sends the task to
+        # the broker under test (the test process's own broker may be another one).
+        job = job_create(kind=JobKind.EXPORT, dataset=self.dataset, params={"snapshot_number": 1})
+        self.snapshot = LabelSetSnapshot.objects.create(
+            dataset=self.dataset,
+            number=1,
+            filters=snapshots._filters(self.dataset, {}),
+            policy=snapshots._policy(self.dataset),
+            job=job,
+        )
+        broker.publish(build_snapshot, self.snapshot.pk)
+        self.job_id = self.snapshot.job_id
+
+    def started(self) -> bool:  # writing: its temporary files are on disk
+        export = Path(settings.ARBITER_EXPORT_DIR) / self.dataset.slug
+        return export.is_dir() and any(export.glob(".labels-v0001.*.part"))
+
+    def check(self, result: KindResult) -> None:
+        from annotations.models import LabelSetSnapshot
+
+        job = Job.objects.get(pk=self.job_id)
+        snap = LabelSetSnapshot.objects.get(pk=self.snapshot.pk)
+        export = Path(settings.ARBITER_EXPORT_DIR) / self.dataset.slug
+        files = sorted(p.name for p in export.iterdir()) if export.exists() else []
+        result.notes = {"labels": snap.label_count, "rows": snap.row_count, "files": files}
+        if job.status != JobStatus.SUCCEEDED or snap.status != LabelSetSnapshot.Status.READY:
+            result.problems.append(f"snapshot ended {snap.status} / job {job.status}: {snap.error[:200]}")
+        if snap.label_count != self.labels or snap.row_count != self.n:
+            result.problems.append(
+                f"{snap.label_count} labels in {snap.row_count} rows, want {self.labels} in {self.n}"
+            )
+        if files != ["labels-v0001.csv", "labels-v0001.jsonl"]:
+            result.problems.append(f"export folder holds {files}")  # a killed build's .part files too
+
+
 SCENARIOS: dict[str, type[Scenario]] = {
-    s.kind: s for s in (ImportScenario, NlpScenario, QcScenario, ScoringScenario, TrainingScenario)
+    s.kind: s
+    for s in (ImportScenario, NlpScenario, QcScenario, ScoringScenario, SnapshotScenario, TrainingScenario)
 }
 
 

@@ -287,3 +287,17 @@ def test_the_sweep_frees_uploads_nothing_needs(dataset, settings):
     assert not (upload_dir(failed_recent.pk) / "unpacked").exists()
     assert (upload_dir(waiting.pk) / "b.zip").exists()
     assert not orphan.exists() and not stale_staging.exists() and fresh_staging.exists()
+
+
+def test_a_lost_index_build_is_requeued_and_built_again(dataset, settings, eager_celery):
+    from annotations.models.choices import ModelKind
+    from tests.mlworker.conftest import register_tiny
+
+    settings.ARBITER_JOB_STALE_SECONDS = 30
+    mv = register_tiny(dataset, ModelKind.CHEXNET)
+    job = job_create(kind=JobKind.INDEX, dataset=dataset, params={"model_version": mv.pk})
+    _age(job, 31, status=JobStatus.RUNNING, claim="dead")
+    assert jobs_reap()["requeued"] == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 1
+    assert job.summary["model_version"] == mv.pk and job.summary["status"] == "empty"  # no embeddings yet

@@ -1,6 +1,6 @@
 /**
- * The admin console: datasets and their reading policy (an editable form), jobs with progress (scoring jobs can be
- * cancelled), uploads,
+ * The admin console: datasets and their reading policy (an editable form), jobs with progress (any queued or
+ * running job can be cancelled), uploads,
  * and (as their APIs land) training runs, the model registry, agreement and label-set snapshots.
  * Only admins reach it: the nav hides it from others and the server refuses their requests anyway.
  */
@@ -12,6 +12,7 @@ import { isAdminAnywhere, isAdminOn, useMe } from '../app/session'
 import { useAsync, useInterval } from '../app/useAsync'
 import { cancellable, summaryText } from './console/jobs'
 import { AuditPanel } from './console/AuditPanel'
+import { DashboardPanel } from '../console/Dashboard'
 import { OptionalSections } from './console/OptionalSections'
 import { PolicyPanel } from './console/PolicyPanel'
 
@@ -46,6 +47,7 @@ export function AdminConsole({ dataset, section }: { dataset: number | null; sec
       </nav>
       {current ? (
         <div className="console-main">
+          <DashboardPanel key={`dash-${current.id}`} dataset={current} onJob={() => setJobsTick((t) => t + 1)} />
           <PolicyPanel key={current.id} dataset={current} onSaved={datasets.reload} />
           <JobsPanel dataset={current} tick={jobsTick} onSettled={datasets.reload} />
           <UploadPanel

@@ -3,10 +3,10 @@
  */
 import type { Job } from '../../api/types'
 
-/** Only scoring jobs stop when asked (the server refuses the other kinds with a 400), and only
- * while queued or running. */
+/** Every kind of job can be cancelled while queued or running (issue #19: every worker checks its
+ * job and stops; a job whose worker is gone is cancelled at once). */
 export function cancellable(job: Pick<Job, 'kind' | 'status'>): boolean {
-  return job.kind === 'scoring' && (job.status === 'queued' || job.status === 'running')
+  return job.status === 'queued' || job.status === 'running'
 }
 
 /** The summary as "key value" parts, scalars only (a running scoring job's chunk plan and per-chunk
