@@ -174,3 +174,5 @@ def test_uploaded_zip_with_traversal_and_links_never_writes_outside_its_job_fold
     media = Path(django_settings.MEDIA_ROOT)
     assert not list(media.parent.rglob("escaped.txt")) and not Path("/tmp/arbiter-escaped.txt").exists()
     assert not [p for p in media.rglob("*") if p.is_symlink()]
+    # Once the job ended, its upload, the unpacked folder and the rejected bomb are gone (issue #13.7).
+    assert not (media / "uploads" / f"job-{job.pk}").exists()
