@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from annotations.api import (
+    dashboard_views,
     learning_views,
     me_views,
     model_views,
@@ -31,4 +32,5 @@ urlpatterns = [
     *privacy_views.urlpatterns,
     *protocol_views.urlpatterns,
     *nlp_views.urlpatterns,
+    *dashboard_views.urlpatterns,
 ]
