@@ -13,7 +13,12 @@ want=$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -d' ' -
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "==> installing Python dependencies into .venv (pinned; torch is the CPU build)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c requirements/constraints.txt -e ".[dev]"
+  # One line that counts the packages as pip fetches them (the first install takes minutes).
+  .venv/bin/python -m pip install -c requirements/constraints.txt -e ".[dev]" 2>&1 | awk '
+    /^Collecting / { n++; printf "\r    %d packages resolved (%s)                    ", n, $2; fflush() }
+    /^Installing collected packages/ { printf "\n    installing them...\n"; fflush() }
+    /^(ERROR|error)/ { print }
+    END { print "" }'
   .venv/bin/python -m pip check
   echo "$want" > "$stamp"
 fi

@@ -9,9 +9,7 @@ export ARBITER_VAR_DIR="${ARBITER_VAR_DIR:-$PWD/var}"
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 PY=.venv/bin/python
-$PY manage.py migrate --noinput -v 0
-$PY manage.py collectstatic --noinput -v 0
-$PY manage.py demo_setup
+$PY manage.py run_prepare   # migrate, collectstatic, demo_setup in one process
 mkdir -p "$ARBITER_VAR_DIR/log"
 # The worker, restarted if it dies (killed, out of memory). Its own reaper timer re-queues what a dead
 # worker was running (annotations.services.job_reaper): there is no beat here, and the filesystem
@@ -19,7 +17,15 @@ mkdir -p "$ARBITER_VAR_DIR/log"
 setsid bash -c "while true; do $PY -m celery -A config worker -Q default,gpu -c 1 -l INFO; \
   echo \"worker exited (\$?); restarting in 2 s\"; sleep 2; done" >"$ARBITER_VAR_DIR/log/worker.log" 2>&1 &
 WORKER=$!
-trap 'kill -TERM -- -$WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+# The web server in the background, its app and URL map imported once before the workers fork
+# (--preload, config/wsgi_preloaded.py), then warmed (a signed-in first visit on every worker) before
+# the address is shown.
+.venv/bin/gunicorn config.wsgi_preloaded --preload --bind "$HOST:$PORT" --workers 2 --threads 4 \
+  --access-logfile "$ARBITER_VAR_DIR/log/access.log" --log-level warning &
+WEB=$!
+trap 'kill -TERM -- -$WORKER 2>/dev/null; kill -TERM $WEB 2>/dev/null; wait $WORKER $WEB 2>/dev/null' EXIT INT TERM
+echo "==> starting the web server and warming its workers"
+$PY scripts/warm_web.py "http://$HOST:$PORT" admin arbiter-demo
 cat <<MSG
 
   Arbiter is running at http://$HOST:$PORT/
@@ -28,5 +34,8 @@ cat <<MSG
     adjudicator  adj1 / arbiter-demo   (never reads, so every case can be decided)
   API docs: http://$HOST:$PORT/api/docs/    worker log: $ARBITER_VAR_DIR/log/worker.log
 
+==> the demo's jobs run on the worker (NLP, bad-image detection, first models, scoring); progress:
 MSG
-.venv/bin/gunicorn config.wsgi --bind "$HOST:$PORT" --workers 2 --threads 4 --access-logfile - --log-level warning
+$PY manage.py demo_progress --url "http://$HOST:$PORT/" || true
+echo "    (Ctrl-C stops the web server and the worker)"
+wait $WEB

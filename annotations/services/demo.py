@@ -40,6 +40,11 @@ def _has_imported_labels(dataset: Dataset) -> bool:
     ).exists()
 
 
+def expects_first_model(dataset: Dataset) -> bool:
+    """The demo asks the worker to train this dataset's first model (its labels came with the import)."""
+    return dataset.images.exists() and _has_imported_labels(dataset)
+
+
 def demo_prepare_dataset(dataset: Dataset, stdout) -> None:
     """Queue NLP, QC and a first model for the dataset and fill its worklist (see the module docs)."""
     from mlworker.tasks.bootstrap import bootstrap_model
