@@ -57,6 +57,7 @@ def test_three_readers_disagree_adjudicate_and_admin_exports(browser, make_user,
     # The admin console listed it, and the snapshot downloads with its checksum.
     assert [str(item), "Atelectasis", "negative", "consensus", "1"] in [row[:5] for row in r["finals"]]
     assert r["csv"]["status"] == 200 and len(r["csv"]["sha"]) == 64
+    assert r["snapshotMessage"].startswith("Snapshot v1 is ready:")  # not "being written" forever
     assert str(item) in r["csv"]["text"]
 
     # Submit-to-paint with the next item preloaded (reported in the closing note; no timing assertion).

@@ -50,6 +50,8 @@ def test_admin_launches_training_watches_progress_and_promotes(
     version = ModelVersion.objects.get(training_run=run)
     assert version.status == "production"
     assert "is now production" in r["promoted"]
+    # Promotion asked first, naming the version and its test macro AUROC (issue #17.6).
+    assert f"Promote {version.version_tag} to production?" in r["confirm"] and "macro AUROC" in r["confirm"]
     evaluated = version.metrics["test"]["evaluated"]
     assert r["aurocRows"] == len(version.metrics["test"]["findings"])
     # one path per evaluated finding's curve, plus the chance diagonal

@@ -106,6 +106,9 @@ await run(async (browser) => {
     .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText)))
   await admin.getByTestId('snapshot-create').click()
   await admin.waitForSelector('[data-testid="snapshots"] tr[data-status="ready"]', { timeout: 30000 })
+  // The message follows the snapshot's status (it said "is being written" forever before).
+  await admin.waitForFunction(() => /is ready/.test(document.querySelector('[data-testid="snapshot-message"]')?.textContent ?? ''))
+  const snapshotMessage = await admin.getByTestId('snapshot-message').innerText()
   await admin.getByRole('heading', { name: /Final labels/i }).scrollIntoViewIfNeeded()
   await shot(admin, 'admin-final-labels')
   await admin.getByTestId('snapshots').scrollIntoViewIfNeeded()
@@ -119,5 +122,6 @@ await run(async (browser) => {
   phases.end = Date.now() - t0
   return {
     similar,
+    snapshotMessage,
     phases, item, firstReads, timings, adjudication, finals, csv, errors }
 })

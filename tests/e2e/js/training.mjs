@@ -39,6 +39,9 @@ await run(async (browser) => {
   await page.getByTestId('version-metrics').scrollIntoViewIfNeeded()
   await shot(page, 'model-metrics')
   await versions.first().getByRole('button', { name: /Promote/ }).click()
+  // Promotion asks first, with the metrics beside the question.
+  const confirm = await page.getByTestId('promote-confirm').innerText()
+  await page.getByTestId('promote-confirm-yes').click()
   const promoted = await page.getByText(/is now production/).innerText()
 
   // The promoted model's heat map over an image in the reading screen (key o).
@@ -52,5 +55,5 @@ await run(async (browser) => {
   })
   const heatmap = await page.getByTestId('viewer-heatmap').getAttribute('src')
   await shot(page, 'reading-heatmap')
-  return { seen: [...seen].filter((s) => s !== 'shot'), rowText, rocCurves, aurocRows, promoted, heatmap, errors }
+  return { seen: [...seen].filter((s) => s !== 'shot'), rowText, rocCurves, aurocRows, promoted, confirm, heatmap, errors }
 })

@@ -241,6 +241,9 @@ export function RegistryPanel({ dataset, tick }: { dataset: Dataset; tick: numbe
     )
   const list = versions.data ?? []
   const production = list.find((v) => v.status === 'production')
+  // Promoting changes what ranks every worklist: it asks first, with the metrics beside the question.
+  const [confirming, setConfirming] = useState<Version | null>(null)
+  const auroc = (v: Version | undefined) => f3((v?.summary as Record<string, unknown> | undefined)?.macro_auroc)
   return (
     <section className="panel" aria-labelledby="reg-h">
       <h3 id="reg-h">Model registry</h3>
@@ -280,7 +283,15 @@ export function RegistryPanel({ dataset, tick }: { dataset: Dataset; tick: numbe
                       {open === v.id ? 'Hide metrics' : 'Metrics'}
                     </button>
                     {v.status === 'candidate' && (
-                      <button type="button" className="button primary" onClick={() => promote(v)} aria-label={`Promote ${v.version_tag}`}>
+                      <button
+                        type="button"
+                        className="button primary"
+                        onClick={() => {
+                          setConfirming(v)
+                          setOpen(v.id)
+                        }}
+                        aria-label={`Promote ${v.version_tag}`}
+                      >
                         Promote
                       </button>
                     )}
@@ -295,6 +306,30 @@ export function RegistryPanel({ dataset, tick }: { dataset: Dataset; tick: numbe
             })}
           </tbody>
         </table>
+      )}
+      {confirming && (
+        <div className="confirm" role="alertdialog" aria-label="Confirm promotion" data-testid="promote-confirm">
+          <p>
+            Promote {confirming.version_tag} to production? Its test macro AUROC is {auroc(confirming)}
+            {production ? `; ${production.version_tag} (production now) has ${auroc(production)}` : ''}. Every
+            worklist of this dataset is re-ranked with it. Its metrics are shown below.
+          </p>
+          <button
+            type="button"
+            className="button primary"
+            data-testid="promote-confirm-yes"
+            onClick={() => {
+              const v = confirming
+              setConfirming(null)
+              void promote(v)
+            }}
+          >
+            Promote {confirming.version_tag}
+          </button>{' '}
+          <button type="button" className="button" onClick={() => setConfirming(null)}>
+            Cancel
+          </button>
+        </div>
       )}
       {open != null && <VersionMetrics versionId={open} hasProduction={production != null} />}
     </section>

@@ -229,6 +229,17 @@ function SnapshotsPanel({ dataset }: { dataset: Dataset }) {
   const building = (snaps.data ?? []).some((s) => s.status === 'building')
   useInterval(snaps.reload, 1000, building)
   const [message, setMessage] = useState<string | null>(null)
+  /** The snapshot just asked for: its line follows its status (it said "being written" forever). */
+  const [created, setCreated] = useState<number | null>(null)
+  const mine = (snaps.data ?? []).find((s) => s.number === created)
+  const createdText =
+    mine == null
+      ? null
+      : mine.status === 'ready'
+        ? `Snapshot v${mine.number} is ready: ${mine.row_count} images, ${mine.label_count} labels.`
+        : mine.status === 'building'
+          ? `Snapshot v${mine.number} is being written.`
+          : `Snapshot v${mine.number} ${mine.status}.`
   const create = async () => {
     setMessage(null)
     try {
@@ -238,7 +249,7 @@ function SnapshotsPanel({ dataset }: { dataset: Dataset }) {
           body: {},
         }),
       )
-      setMessage(`Snapshot v${s.number} is being written.`)
+      setCreated(s.number)
       snaps.reload()
     } catch (e) {
       setMessage(e instanceof Error ? e.message : String(e))
@@ -250,7 +261,11 @@ function SnapshotsPanel({ dataset }: { dataset: Dataset }) {
       <button type="button" className="button primary" onClick={create} data-testid="snapshot-create">
         Create snapshot of all final labels
       </button>
-      {message && <p role="status">{message}</p>}
+      {(message ?? createdText) && (
+        <p role="status" data-testid="snapshot-message">
+          {message ?? createdText}
+        </p>
+      )}
       {snaps.error && <p role="alert">{snaps.error}</p>}
       {snaps.data && snaps.data.length > 0 && (
         <table data-testid="snapshots">
