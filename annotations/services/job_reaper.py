@@ -6,11 +6,12 @@ safe to run from many places at once: every change is a conditional UPDATE that 
 
 * A running job whose heartbeat is older than ARBITER_JOB_STALE_SECONDS lost its worker (SIGKILL,
   out of memory, machine lost; a live worker beats every ARBITER_JOB_HEARTBEAT_SECONDS, even inside
-  a long call). Idempotent kinds (import, NLP, QC, export, ranking, index build) go back to `queued` and their
-  task is sent again: the rerun skips what was stored. A scoring job keeps its chunk plan and
-  `score_dataset` is sent again, which re-sends the chunks not recorded done (a chunk's own claim
-  makes a duplicate harmless) or the finaliser. After ARBITER_JOB_MAX_ATTEMPTS such losses the job
-  fails with the reason ("worker lost"), as does a kind the reaper cannot re-send.
+  a long call). Idempotent kinds (import, NLP, QC, export, ranking, index build) go back to
+  `queued` and their task is sent again: the rerun skips what was stored. A scoring job keeps its
+  chunk plan; the chunks a dead worker had claimed are sent again (a chunk's own claim makes a
+  duplicate harmless), or the finaliser when all are done; chunks merely waiting in a busy queue
+  cost nothing. After ARBITER_JOB_MAX_ATTEMPTS such losses the job fails with the reason ("worker
+  lost"), as does a kind the reaper cannot re-send.
 * A queued job whose task was sent more than ARBITER_JOB_QUEUED_RESEND_SECONDS ago is sent again
   (a message lost with a killed worker, a broker that was down when it was queued); the claim in
   annotations.services.job_lifecycle makes the duplicate a no-op.
@@ -25,6 +26,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -33,6 +35,7 @@ from annotations.models.choices import JobKind, JobStatus
 from annotations.services.audit import audit_record
 from annotations.services.job_endings import job_ended
 from annotations.services.job_lifecycle import claim_alive_here, stale_cutoff, stale_q, stale_seconds
+from annotations.services.scoring import scoring_plan
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +93,54 @@ def job_send(job: Job) -> bool:
     return True
 
 
-def _scoring_attempt(job: Job) -> bool:
-    """Whether a stale scoring job lost a worker (a chunk had started, or the plan or the finaliser
-    was running), rather than having its chunks wait in a busy queue (which costs no attempt)."""
+def _recover_scoring(job: Job, cutoff, now, counts: dict[str, int]) -> None:
+    """A stale scoring job: re-send the chunks a dead worker had claimed (their beats are in the
+    summary), or the finaliser when every chunk is done; each counts as an attempt. With no chunk
+    claimed and some left, its chunks wait in a busy queue: nothing is lost, and only after
+    ARBITER_JOB_QUEUED_RESEND_SECONDS of silence is the remaining plan sent again (no attempt)."""
+    from mlworker.tasks.gpu import score_chunk
+
     summary = job.summary or {}
-    if not summary.get("bounds"):
-        return True
-    done = len(summary.get("done_chunks", {}))
-    return bool(summary.get("chunk_beats")) or done >= int(summary.get("chunks", 0))
+    done = summary.get("done_chunks", {})
+    claimed = [n for n in summary.get("chunk_beats", {}) if n not in done]
+    finishing = bool(summary.get("bounds")) and len(done) >= int(summary.get("chunks", 0))
+    silent = (now - (job.heartbeat_at or job.started_at or now)).total_seconds()
+    if not claimed and not finishing and silent < queued_resend_seconds():
+        return
+    counted = bool(claimed) or finishing
+    if counted and job.attempts >= max_attempts():
+        counts["failed"] += _fail_lost(job, cutoff, now)
+        return
+    with transaction.atomic():
+        locked = (
+            Job.objects.select_for_update()
+            .filter(stale_q(cutoff), pk=job.pk, status=JobStatus.RUNNING)
+            .first()
+        )
+        if locked is None:
+            return  # another reaper got there first, or a chunk beat after all
+        beats = locked.summary.get("chunk_beats", {})
+        lost = sorted(int(n) for n in beats if n not in locked.summary.get("done_chunks", {}))
+        for n in lost:  # the re-sent chunk claims afresh
+            beats.pop(str(n))
+        locked.heartbeat_at = now
+        locked.attempts += int(counted)
+        locked.save(update_fields=["summary", "heartbeat_at", "attempts"])
+    model_version = job.params.get("model_version")
+    log.warning(
+        "scoring job %s: worker lost; re-sending chunks %s (attempt %s)", job.pk, lost, locked.attempts
+    )
+    try:
+        if lost:
+            plan = dict(scoring_plan(job.pk) or [])
+            for n in lost:
+                if n in plan:
+                    score_chunk.delay(model_version, plan[n], job.pk, n)
+        else:  # the finaliser, or the whole remaining plan
+            job_send(job)
+    except Exception:  # broker down: the next pass finds the job stale again
+        log.warning("scoring job %s could not be re-sent now; retried later", job.pk, exc_info=True)
+    counts["requeued"] += 1
 
 
 def _fail_lost(job: Job, cutoff, now) -> bool:
@@ -144,16 +187,14 @@ def _recover(job: Job, cutoff, now, counts: dict[str, int]) -> None:
     if _alive_here(job, now):
         log.info("job %s: heartbeat late but its worker process is alive; left alone", job.pk)
         return
-    counted = job.kind != JobKind.SCORING or _scoring_attempt(job)
-    if job.kind not in (*REQUEUED_KINDS, JobKind.SCORING) or (counted and job.attempts >= max_attempts()):
+    if job.kind == JobKind.SCORING:  # the plan and the recorded chunks stay; the job stays running
+        _recover_scoring(job, cutoff, now, counts)
+        return
+    if job.kind not in REQUEUED_KINDS or job.attempts >= max_attempts():
         counts["failed"] += _fail_lost(job, cutoff, now)
         return
     stale = Job.objects.filter(stale_q(cutoff), pk=job.pk, status=JobStatus.RUNNING)
-    attempts = F("attempts") + 1 if counted else F("attempts")
-    if job.kind == JobKind.SCORING:  # the plan and the recorded chunks stay; the job stays running
-        n = stale.update(heartbeat_at=now, attempts=attempts)
-    else:
-        n = stale.update(status=JobStatus.QUEUED, claim="", heartbeat_at=now, attempts=attempts)
+    n = stale.update(status=JobStatus.QUEUED, claim="", heartbeat_at=now, attempts=F("attempts") + 1)
     if not n:
         return  # another reaper got there first, or the worker beat after all
     log.warning("job %s (%s): worker lost; re-queued (attempt %s)", job.pk, job.kind, job.attempts + 1)

@@ -301,3 +301,46 @@ def test_a_lost_index_build_is_requeued_and_built_again(dataset, settings, eager
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.attempts == 1
     assert job.summary["model_version"] == mv.pk and job.summary["status"] == "empty"  # no embeddings yet
+
+
+@pytest.fixture
+def scoring_job(nih, chexnet):
+    from annotations.services.scoring import scoring_plan, scoring_start
+
+    job = scoring_start(model_version=chexnet, chunk_size=14, dispatch=False)
+    plan = dict(scoring_plan(job.pk))  # two chunks: 14 and 13 images
+    return job, plan
+
+
+def test_a_scoring_chunk_lost_with_its_worker_is_sent_again(
+    scoring_job, chexnet, nih, settings, eager_celery
+):
+    from annotations.models import Prediction
+    from annotations.services.scoring import scoring_chunk_claim
+    from mlworker.tasks.gpu import score_chunk
+
+    settings.ARBITER_JOB_STALE_SECONDS = 30
+    job, plan = scoring_job
+    score_chunk.apply(args=[chexnet.pk, plan[1], job.pk, 1])  # chunk 1 done
+    assert scoring_chunk_claim(job.pk, 0, dead_claim())  # a worker took chunk 0, then was killed
+    _age(job, 31)
+    assert jobs_reap()["requeued"] == 1  # chunk 0 re-sent (and run here, eagerly), then the finaliser
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 1, job.errors
+    assert Prediction.objects.filter(model_version=chexnet).count() == nih.images.count() == job.done
+
+
+def test_scoring_chunks_waiting_in_a_busy_queue_are_not_a_lost_worker(
+    scoring_job, chexnet, settings, eager_celery
+):
+    settings.ARBITER_JOB_STALE_SECONDS = 30
+    settings.ARBITER_JOB_QUEUED_RESEND_SECONDS = 600
+    job, _ = scoring_job
+    _age(job, 120)  # planned two minutes ago, no chunk has started: they wait behind other work
+    assert jobs_reap()["requeued"] == 0
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and job.attempts == 0
+    _age(job, 601)  # ten minutes without a chunk: the messages may be lost; the plan is sent again
+    assert jobs_reap()["requeued"] == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and job.attempts == 0  # not counted as a lost worker
