@@ -57,7 +57,8 @@ class OrientationTrainResult:
 
 
 def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-    """Photometric and small geometric variation of a uint8 batch `[B, S, S]` -> float 0..255."""
+    """Photometric and small geometric variation of a uint8 batch `[B, S, S]` -> float in [0, 1]
+    (the scale the net reads uint8 films at, so training and scoring see the same numbers)."""
     b, s = x.shape[0], x.shape[-1]
     x = x.float() / 255.0
     gamma = torch.exp(torch.randn(b, 1, 1, generator=gen) * 0.25)
@@ -71,12 +72,12 @@ def augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     theta[:, :, 2] = (torch.rand(b, 2, generator=gen) - 0.5) * 0.12
     grid = nn.functional.affine_grid(theta, [b, 1, s, s], align_corners=False)
     x = nn.functional.grid_sample(x.unsqueeze(1), grid, padding_mode="border", align_corners=False)[:, 0]
-    return x * 255.0
+    return x.clamp(0.0, 1.0)
 
 
 def distort_batch(x: torch.Tensor, g: torch.Tensor, inv: torch.Tensor) -> torch.Tensor:
-    """Invert where `inv`, then turn / mirror each film `x[i]` by element `g[i]` (float 0..255)."""
-    x = torch.where(inv[:, None, None], 255.0 - x, x)
+    """Invert where `inv`, then turn / mirror each film `x[i]` by element `g[i]` (float in [0, 1])."""
+    x = torch.where(inv[:, None, None], 1.0 - x, x)
     out = torch.empty_like(x)
     for e in range(N_ORIENTATIONS):
         sel = g == e

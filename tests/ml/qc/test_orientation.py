@@ -153,3 +153,23 @@ def test_detector_core_imports_without_django():
     env["PYTHONPATH"] = str(repo)
     done = subprocess.run([sys.executable, "-c", code], cwd=repo, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_training_and_scoring_read_films_on_the_same_scale():
+    """A net trained a little on drawn films tells inverted ones apart when scored: training must feed
+    the net what scoring feeds it (uint8 films read as [0, 1]), or every clean film looks inverted."""
+    from mlworker.ml.detectors.orientation_training import augment
+
+    rng = np.random.default_rng(4)
+    films = np.zeros((24, SIZE, SIZE), np.uint8)
+    for i in range(len(films)):
+        films[i, :, :] = 40 + rng.integers(0, 20)
+        films[i, :, 12:20] = 200  # a bright spine
+        films[i, 20:, :] = 220  # a bright abdomen
+    x = augment(torch.from_numpy(films), torch.Generator().manual_seed(0))
+    assert float(x.min()) >= 0.0 and float(x.max()) <= 1.0
+    assert abs(float(x.mean()) - films.mean() / 255) < 0.1
+    cfg = OrientationTrainConfig(epochs=3, batch_size=8, views_per_film=4, size=SIZE, lr=1e-2)
+    result = train_orientation(films, config=cfg, init=OrientationNet(SIZE, (4, 4, 8, 8, 8)))
+    s = score_orientation(result.net, np.concatenate([films, 255 - films]), tta=False)
+    assert (s.inverted[: len(films)] < 0.5).mean() >= 0.9 and (s.inverted[len(films) :] >= 0.5).mean() >= 0.9
