@@ -64,6 +64,7 @@ class FileFormat(models.TextChoices):
 
 class QCKind(models.TextChoices):
     ROTATED = "rotated", "Rotated"
+    FLIPPED = "flipped", "Mirrored (flipped)"
     INVERTED = "inverted", "Inverted"
     NON_FRONTAL = "non_frontal", "Not a frontal view"
     WRONG_BODY_PART = "wrong_body_part", "Wrong body part"
@@ -83,6 +84,7 @@ class ModelKind(models.TextChoices):
     OCT = "oct", "OCT classifier"
     ROTATION = "rotation", "Rotation detector"
     INVERSION = "inversion", "Inversion detector"
+    ORIENTATION = "orientation", "Orientation and inversion detector"
     VIEW = "view", "View / body-part classifier"
 
 
@@ -125,6 +127,7 @@ class JobKind(models.TextChoices):
     RANKING = "ranking", "Ranking"
     EXPORT = "export", "Export"
     INDEX = "index", "Similar-case index build"
+    PACS = "pacs", "PACS sync"
 
 
 class JobStatus(models.TextChoices):
