@@ -1,11 +1,16 @@
 """Celery tasks for PACS sync: the beat schedule runs ``pacs_sync_all`` (config/celery.py), which
-queues one ``pacs_sync_source`` per enabled source. Both take ids and are safe to run twice."""
+queues one ``pacs_sync_source`` per enabled source, each a Job (kind ``pacs``) through the job
+lifecycle: claimed, beating while it imports, cancellable, re-queued by the reaper if its worker dies
+(the import is idempotent and resumable). A PACS that is down is retried with backoff (the job waits
+`queued` meanwhile), then the job fails with the reason."""
 
 from celery import shared_task
 
-from annotations.ingest.pacs import PacsError
-from annotations.models import PacsSource
-from annotations.services.pacs import pacs_sync
+from annotations.ingest.pacs import PacsError, pacs_import
+from annotations.models import Job, PacsSource
+from annotations.models.choices import ACTIVE_JOB_STATUSES, JobKind
+from annotations.services.job_lifecycle import job_claim
+from annotations.services.pacs import pacs_sync, periodic_query
 
 
 @shared_task(
@@ -16,15 +21,50 @@ from annotations.services.pacs import pacs_sync
     retry_backoff_max=240,  # below the broker's visibility timeout, or a waiting retry is redelivered
     max_retries=3,
 )
-def pacs_sync_source(self, source_id: int) -> dict:
+def pacs_sync_source(self, source_id: int, job_id: int | None = None) -> dict:
     """Import what is new on one PACS source; a PACS that is down is retried with backoff."""
-    return pacs_sync(source_id).counts()
+    if job_id is None:
+        return pacs_sync(source_id).counts()
+    run = job_claim(job_id, task_id=self.request.id or "")
+    if run is None:  # finished, cancelled, or importing on a live worker
+        return {"job": job_id, "skipped": True}
+    retry: PacsError | None = None
+
+    def progress(done: int, total: int | None) -> None:
+        run.progress(done, total)
+        run.check_cancelled()
+
+    with run:
+        source = PacsSource.objects.select_related("dataset").get(pk=source_id)
+        try:
+            result = pacs_import(source, periodic_query(source), on_progress=progress)
+        except PacsError as exc:
+            if self.request.retries >= self.max_retries:
+                raise  # the job fails with the reason (pacs_unavailable)
+            run.release()
+            retry = exc
+        else:
+            run.finish(summary=result.counts(), errors=result.as_dict()["errors"])
+    if retry is not None:
+        raise retry  # autoretry: the same job, claimed again by the retry
+    return run.result
+
+
+def pacs_sync_job_start(source: PacsSource) -> Job | None:
+    """Queue a sync of `source` as a Job; None when one is already queued or running for it."""
+    if Job.objects.filter(
+        kind=JobKind.PACS, params__source=source.pk, status__in=ACTIVE_JOB_STATUSES
+    ).exists():
+        return None
+    job = Job.objects.create(kind=JobKind.PACS, dataset_id=source.dataset_id, params={"source": source.pk})
+    pacs_sync_source.delay(source.pk, job.pk)
+    return job
 
 
 @shared_task(acks_late=True)
 def pacs_sync_all() -> list[int]:
-    """Queue a sync of every enabled source; returns their ids."""
-    ids = list(PacsSource.objects.filter(enabled=True).order_by("id").values_list("id", flat=True))
-    for source_id in ids:
-        pacs_sync_source.delay(source_id)
-    return ids
+    """Queue a sync of every enabled source (one at a time per source); returns their ids."""
+    sources = list(PacsSource.objects.filter(enabled=True).order_by("id"))
+    for source in sources:
+        pacs_sync_job_start(source)
+    return [s.pk for s in sources]

@@ -241,6 +241,13 @@ class JobRun:
             )
         )
 
+    def release(self) -> bool:
+        """Give the job back to the queue (a retry of the task will claim it again), keeping nothing
+        of this run's progress; the block then ends without touching the job."""
+        self.ended = True
+        self.result = {"status": "queued"}
+        return bool(self._mine().update(status=JobStatus.QUEUED, claim="", heartbeat_at=timezone.now()))
+
     # -- the block -------------------------------------------------------------------------------
     def __enter__(self) -> JobRun:
         if not connection.in_atomic_block:

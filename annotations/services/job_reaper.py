@@ -6,7 +6,7 @@ safe to run from many places at once: every change is a conditional UPDATE that 
 
 * A running job whose heartbeat is older than ARBITER_JOB_STALE_SECONDS lost its worker (SIGKILL,
   out of memory, machine lost; a live worker beats every ARBITER_JOB_HEARTBEAT_SECONDS, even inside
-  a long call). Idempotent kinds (import, NLP, QC, export, ranking, index build) go back to
+  a long call). Idempotent kinds (import, NLP, QC, export, ranking, index build, PACS sync) go back to
   `queued` and their task is sent again: the rerun skips what was stored. A scoring job keeps its
   chunk plan; the chunks a dead worker had claimed are sent again (a chunk's own claim makes a
   duplicate harmless), or the finaliser when all are done; chunks merely waiting in a busy queue
@@ -39,7 +39,15 @@ from annotations.services.scoring import scoring_plan
 
 log = logging.getLogger(__name__)
 
-REQUEUED_KINDS = (JobKind.IMPORT, JobKind.NLP, JobKind.QC, JobKind.EXPORT, JobKind.RANKING, JobKind.INDEX)
+REQUEUED_KINDS = (
+    JobKind.IMPORT,
+    JobKind.NLP,
+    JobKind.QC,
+    JobKind.EXPORT,
+    JobKind.RANKING,
+    JobKind.INDEX,
+    JobKind.PACS,
+)
 
 
 def max_attempts() -> int:
@@ -76,6 +84,12 @@ def job_send(job: Job) -> bool:
         if snapshot_id is None:
             return False
         build_snapshot.delay(snapshot_id)
+    elif job.kind == JobKind.PACS:
+        from annotations.pacs_tasks import pacs_sync_source
+
+        if not job.params.get("source"):
+            return False
+        pacs_sync_source.delay(job.params["source"], job.pk)
     elif job.kind == JobKind.INDEX:
         from mlworker.retrieval_tasks import build_retrieval_index
 

@@ -12,6 +12,7 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import Retry
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -344,3 +345,31 @@ def test_scoring_chunks_waiting_in_a_busy_queue_are_not_a_lost_worker(
     assert jobs_reap()["requeued"] == 1
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED and job.attempts == 0  # not counted as a lost worker
+
+
+def test_a_pacs_sync_is_a_job_retried_while_the_pacs_is_down_then_failed_with_the_reason(
+    dataset, settings, eager_celery
+):
+    from annotations.pacs_tasks import pacs_sync_source
+    from annotations.services.pacs import pacs_source_get_or_create
+    from tests.support.ports import free_port
+
+    settings.ARBITER_JOB_STALE_SECONDS = 30
+    source, _ = pacs_source_get_or_create(dataset=dataset, url=f"http://127.0.0.1:{free_port()}/dicom-web")
+    job = job_create(kind=JobKind.PACS, dataset=dataset, params={"source": source.pk})
+    # Nothing listens there: a try gives the job back to the queue and asks for a retry (later, with
+    # backoff) ...
+    with pytest.raises(Retry):
+        pacs_sync_source.apply(args=[source.pk, job.pk], retries=0)
+    job.refresh_from_db()
+    assert job.status == JobStatus.QUEUED and job.claim == ""
+    # ... and the last retry fails it with the reason.
+    pacs_sync_source.apply(args=[source.pk, job.pk], retries=pacs_sync_source.max_retries, throw=False)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.errors[0]["code"] == "pacs_unavailable" and "up" in job.errors[0]["message"], job.errors
+    # a sync whose worker died is re-queued like any other job (its task sent again)
+    _age(job, 31, status=JobStatus.RUNNING, claim="dead", errors=[])
+    assert jobs_reap()["requeued"] == 1  # the re-sent task found the PACS down too: it will retry
+    job.refresh_from_db()
+    assert job.attempts == 1 and job.status == JobStatus.QUEUED
