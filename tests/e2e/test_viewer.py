@@ -72,3 +72,9 @@ def test_sign_in_then_viewer_window_presets_drag_invert_reset(browser, make_user
             f"{real_r['plane'][0]}x{real_r['plane'][1]}): median {statistics.median(rf):.2f}, "
             f"p95 {sorted(rf)[int(0.95 * (len(rf) - 1))]:.2f}, max {max(rf):.2f}"
         )
+        base = statistics.median(real_r["serverRenderMs"])
+        ratio = base / max(statistics.median(rf), 0.1)
+        print(
+            f"{browser.name} baseline, same run: a server render per window change (real CR, 1024 px, "
+            f"uncached): median {base:.0f} ms; {ratio:.0f}x the browser repaint"
+        )

@@ -108,6 +108,18 @@ await run(async (browser) => {
     for (let i = 1; i <= 60; i++) await page.mouse.move(rb.x + rb.width / 2 + i, rb.y + rb.height / 2 + i / 2)
     await page.mouse.up()
     real.frames = await page.evaluate(() => window.__arbiterViewer.frames)
+    // Baseline, same run: what an exact new window cost before, a server render per window change
+    // (uncached: each window is a new URL), at the same size.
+    real.serverRenderMs = await page.evaluate(async ([id, size]) => {
+      const out = []
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now()
+        const r = await fetch(`/api/v1/images/${id}/render/?wc=${9000 + 37 * i}&ww=${10000 + 53 * i}&size=${size}&format=png&by=test`)
+        await r.arrayBuffer()
+        out.push(performance.now() - t0)
+      }
+      return out
+    }, [config.real, 1024])
     real.plane = await page.evaluate(() => {
       const c = document.querySelector('[data-testid="viewer-image"]')
       return [c.width, c.height]
