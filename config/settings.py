@@ -161,6 +161,8 @@ ARBITER_PEDIATRIC_AGE_YEARS = env.float("ARBITER_PEDIATRIC_AGE_YEARS", default=1
 ARBITER_READ_LEASE_SECONDS = env.int("ARBITER_READ_LEASE_SECONDS", default=15 * 60)
 # Claims a reader may hold at once (2: the item on screen and the next one, preloaded).
 ARBITER_MAX_OPEN_CLAIMS = env.int("ARBITER_MAX_OPEN_CLAIMS", default=2)
+# A reader may undo their last submitted first read for this long (while the item takes first reads).
+ARBITER_UNDO_GRACE_SECONDS = env.int("ARBITER_UNDO_GRACE_SECONDS", default=60)
 # Similar-case search is exact up to this many embeddings, approximate (FAISS IVF) beyond.
 ARBITER_RETRIEVAL_EXACT_MAX = env.int("ARBITER_RETRIEVAL_EXACT_MAX", default=50_000)
 ARBITER_MODEL_SIZE = env.str("ARBITER_MODEL_SIZE", default="tiny")
