@@ -258,10 +258,9 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def skip(self, request: Request, pk=None) -> Response:
         """Skip your claimed item with a reason (a note is required for `other`): it goes back to the
         worklist for other readers and is never offered to you again."""
+        read_id = read_get_visible(request.user, object_id(pk, "read")).pk  # 404 before any 400 on the body
         data = validated(us.ReadSkipSerializer, request.data)
-        read_skip(
-            reader=request.user, read_id=object_id(pk, "read"), reason=data["reason"], note=data["note"]
-        )
+        read_skip(reader=request.user, read_id=read_id, reason=data["reason"], note=data["note"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=s.ReadSummarySerializer)

@@ -15,6 +15,8 @@ NOTE_MAX = 500
 @transaction.atomic
 def read_skip(*, reader, read_id: int, reason: str, note: str = "") -> ReadSkip:
     """Skip a claimed first read with a reason (and a note, required for 'other')."""
+    # Whose read it is comes first: another reader's or another dataset's read id is a 404 whatever the body.
+    item, read = _own_read_locked(reader, read_id)
     note = (note or "").strip()
     if reason not in SkipReason.values:
         raise InvalidInputError(f"reason must be one of: {', '.join(SkipReason.values)}")
@@ -22,7 +24,6 @@ def read_skip(*, reader, read_id: int, reason: str, note: str = "") -> ReadSkip:
         raise InvalidInputError("Say why in the note when the reason is 'other'.")
     if len(note) > NOTE_MAX:
         raise InvalidInputError(f"The note is limited to {NOTE_MAX} characters.")
-    item, read = _own_read_locked(reader, read_id)
     if read.status != ReadStatus.CLAIMED:
         raise ConflictError("Only a claimed (not yet submitted) read can be skipped.", code="not_claimed")
     try:
