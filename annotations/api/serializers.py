@@ -222,6 +222,16 @@ class ImageWindowsSerializer(serializers.Serializer):
     modality = serializers.CharField()
     units = serializers.CharField()
     photometric = serializers.CharField()
+    pixel_spacing = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        help_text="mm between pixel centres of the full image (row, column); null: no spacing, lengths in px",
+    )
+    spacing_source = serializers.CharField(help_text="'PixelSpacing', 'ImagerPixelSpacing' or ''")
+    rows = serializers.IntegerField(help_text="rows of the full image (measurement coordinates)")
+    cols = serializers.IntegerField()
     presets = WindowPresetSerializer(many=True)
     voi_lut = VoiLutSerializer(allow_null=True)
 

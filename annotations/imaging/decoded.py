@@ -46,6 +46,10 @@ class DicomMeta:
     manufacturer: str = ""
     # Every (centre, width, explanation) the file offers (Window Center/Width are multi-valued).
     windows: tuple[tuple[float, float, str], ...] = ()
+    # (row spacing, column spacing) in mm between pixel centres: PixelSpacing, else
+    # ImagerPixelSpacing (at the detector); None when absent or not positive (then lengths are px).
+    pixel_spacing: tuple[float, float] | None = None
+    spacing_source: str = ""
 
 
 @dataclass(frozen=True, eq=False)

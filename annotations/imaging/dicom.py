@@ -273,6 +273,21 @@ def _windows(ds: Dataset) -> tuple[tuple[float, float, str], ...]:
     return tuple(out)
 
 
+def _spacing(ds: Dataset) -> dict:
+    """PixelSpacing, else ImagerPixelSpacing, as (row, column) mm; a zero, negative, non-finite or
+    single-valued spacing (some CR writers store 0\\0) counts as absent."""
+    for keyword in ("PixelSpacing", "ImagerPixelSpacing"):
+        try:
+            values = _floats(ds, keyword)
+        except Exception:  # a malformed spacing must not make the image unreadable
+            continue
+        if len(values) >= 2 and all(v is not None and 0 < v < 1e4 for v in values[:2]):
+            row, col = values[0], values[1]
+            assert row is not None and col is not None
+            return {"pixel_spacing": (row, col), "spacing_source": keyword}
+    return {"pixel_spacing": None, "spacing_source": ""}
+
+
 def _str(ds: Dataset, keyword: str) -> str:
     try:
         value = ds.get(keyword)
@@ -341,6 +356,7 @@ def _meta_from(ds: Dataset, *, pixels_follow: bool = False) -> DicomMeta:
             has_pixel_data="PixelData" in ds or pixels_follow,
             manufacturer=_str(ds, "Manufacturer"),
             windows=_windows(ds),
+            **_spacing(ds),
         )
     except ImagingError:
         raise

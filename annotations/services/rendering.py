@@ -23,6 +23,8 @@ FORMATS = {"png": "image/png", "webp": "image/webp"}
 MAX_RENDER_SIZE = 4096
 # Bump when the presets or the wire layout change, so cached files of the old kind are not served.
 VOI_VERSION = 1
+# The windows/ body's own version (2: pixel spacing and the full image's shape for measurements).
+WINDOWS_VERSION = 2
 
 
 def _cache_path(image: Image, name: str) -> Path:
@@ -86,13 +88,19 @@ def image_windows(image: Image) -> dict:
 
     def make() -> bytes:
         img = image_decode(image)
-        modality = img.meta.modality if img.meta is not None else ""
+        meta = img.meta
+        modality = meta.modality if meta is not None else ""
         lut = img.voi_lut
         body = {
             "image": image.pk,
             "modality": modality,
             "units": "HU" if modality.upper() == "CT" else "",
             "photometric": img.photometric,
+            # Millimetres per pixel of the full image (rows, columns), for the viewer's measurements.
+            "pixel_spacing": None if meta is None or meta.pixel_spacing is None else list(meta.pixel_spacing),
+            "spacing_source": "" if meta is None else meta.spacing_source,
+            "rows": img.pixels.shape[0],
+            "cols": img.pixels.shape[1],
             "presets": [p.as_dict() for p in window_presets(img)],
             "voi_lut": None
             if lut is None
@@ -100,7 +108,7 @@ def image_windows(image: Image) -> dict:
         }
         return json.dumps(body).encode()
 
-    return json.loads(_cached(_cache_path(image, f"voi-v{VOI_VERSION}.json"), make))
+    return json.loads(_cached(_cache_path(image, f"voi-v{VOI_VERSION}-{WINDOWS_VERSION}.json"), make))
 
 
 def image_pixels(image: Image, *, size: int | None = None) -> tuple[bytes, dict[str, str]]:

@@ -72,3 +72,34 @@ def test_pixels_refuse_bad_sizes_and_strangers(admin_client, client, dataset, tm
     assert r.status_code == 400 and "size" in r.content.decode()
     assert client.get(f"/api/v1/images/{image.pk}/pixels/").status_code == 401
     assert client.get(f"/api/v1/images/{image.pk}/windows/").status_code == 401
+
+
+def _with(ds_bytes: bytes, **tags) -> bytes:
+    import io
+
+    import pydicom
+
+    ds = pydicom.dcmread(io.BytesIO(ds_bytes))
+    for keyword, value in tags.items():
+        setattr(ds, keyword, value)
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
+def test_windows_give_the_spacing_measurements_need(admin_client, dataset, tmp_path):
+    """PixelSpacing first, else ImagerPixelSpacing, as (row, column) mm; a 0\\0 spacing (as some CR
+    writers store it, like the real CR of the development data) or none means lengths in px."""
+    cases = [
+        ({"PixelSpacing": [0.2, 0.25], "ImagerPixelSpacing": [0.3, 0.3]}, [0.2, 0.25], "PixelSpacing"),
+        ({"ImagerPixelSpacing": [0.143, 0.143]}, [0.143, 0.143], "ImagerPixelSpacing"),
+        ({"PixelSpacing": [0, 0]}, None, ""),
+        ({}, None, ""),
+    ]
+    for seed, (tags, spacing, source) in enumerate(cases):
+        stored = factory.gradient(rows=30, cols=50, seed=10 + seed)
+        (tmp_path / str(seed)).mkdir()
+        image = imported(dataset, tmp_path / str(seed), _with(factory.dicom_bytes(stored), **tags))
+        body = admin_client.get(f"/api/v1/images/{image.pk}/windows/").json()
+        assert (body["pixel_spacing"], body["spacing_source"]) == (spacing, source), tags
+        assert (body["rows"], body["cols"]) == (30, 50)
