@@ -1,25 +1,31 @@
-"""Bad-image detection for a dataset: rules, self-supervised detectors, the view classifier.
+"""Bad-image detection for a dataset: rules, the orientation / inversion detector, the view classifier.
 
 One QC run, in order:
 
 1. **Rules, no model.** Pediatric: the study's PatientAge (else the patient's age) under the
    dataset's `pediatric_age_years`. Metadata (chest datasets): a lateral / oblique ViewPosition
    flags `non_frontal`, a BodyPartExamined other than chest flags `wrong_body_part`.
-2. **Rotation and inversion detectors** (chest datasets), trained self-supervised from the
-   dataset's own images (a sample of at most `train_max`, leaving out images with an open or
-   confirmed rotation / inversion flag) plus the reviewed flags of earlier runs, registered as
-   ModelVersions of kind rotation / inversion (production) under ARBITER_MODEL_DIR. A later run
-   loads the production detector, and retrains only when asked or when people have reviewed flags
-   since it was trained (confirmed and rejected flags are its training data next time).
+2. **Orientation and inversion** (chest datasets): one small net names each film's orientation
+   (upright, turned 90 / 180 / 270, mirrored left-right or top-bottom, or both) and whether it is
+   inverted, checking all eight orientations of the film (see mlworker.ml.detectors.orientation).
+   It starts from the shipped detector (mlworker/ml/detectors/weights, built from real development
+   films and synthetic ones, never from outside the project), registered as the dataset's
+   `orientation` ModelVersion. It is fine-tuned on the dataset's own films (self-supervised, as
+   upright and normal) when asked (`retrain`) or when people have reviewed flags since it was
+   registered; films it flags, or that have open or confirmed orientation flags, stay out of that
+   training. Flags: `rotated`, `flipped` (a laterals' mirror is never a problem), `inverted`, each
+   with the suggested fix in its detail; none on films whose BodyPartExamined is not a chest.
 3. **View / body-part classifier**, trained once enough reviewed examples exist: confirmed
    `non_frontal` flags are lateral films, confirmed `wrong_body_part` flags other body parts,
    rejected ones frontal films, topped up with unflagged images whose metadata says PA / AP.
 4. Every raised flag is stored (`qc_flags_store`, source version = detector version or rule name)
    and the images' work items are held from reading (`qc_hold_sync`).
 
-Detection runs on the images as displayed (corrections from resolved flags applied), through the
-preprocessing cache, so a rerun decodes nothing. Idempotent: a rerun with the same detectors adds
-no flag and reopens none.
+Progress: `progress(done, total)` counts fine-tuning epochs while it trains, then images scored;
+the caller's callback may raise to stop (a cancelled job), which it is given the chance to do after
+every epoch and every slice of images. Detection runs on the images as displayed (corrections from
+resolved flags applied), through the preprocessing cache, so a rerun decodes nothing. Idempotent: a
+rerun with the same detectors adds no flag and reopens none.
 """
 
 from __future__ import annotations
@@ -34,19 +40,25 @@ from django.db.models import Max
 
 from annotations.models import Dataset, Image, ModelVersion, QCFlag
 from annotations.models.choices import Modality, ModelKind, QCKind, QCStatus
-from annotations.services.model_store import model_checkpoint, model_version_register, production_model
+from annotations.services.model_store import (
+    ModelFileError,
+    model_checkpoint,
+    model_version_register,
+    model_weights_path,
+    production_model,
+    sha256_file,
+)
 from annotations.services.qc_flags import qc_flags_store
 from annotations.services.qc_review import qc_hold_sync
 from mlworker.bridge import cached_arrays
 from mlworker.ml.detectors.detector import DETECTOR_CLASSES, ImageDetector
 from mlworker.ml.detectors.flags import NON_FRONTAL, WRONG_BODY_PART
 from mlworker.ml.detectors.flags import QCFlag as RaisedFlag
+from mlworker.ml.detectors.orientation import OrientationDetector, load_orientation_detector
+from mlworker.ml.detectors.orientation_training import OrientationTrainConfig, train_orientation
 from mlworker.ml.detectors.pediatric import pediatric_flag
-from mlworker.ml.detectors.training import (
-    LabelledExamples,
-    train_self_supervised,
-    train_view_classifier,
-)
+from mlworker.ml.detectors.pretrained import VERSION_TAG, load_pretrained
+from mlworker.ml.detectors.training import train_view_classifier
 from mlworker.ml.nets.errors import InputError
 from mlworker.ml.nets.spec import size_config
 from mlworker.ml.nets.train import TrainConfig
@@ -59,16 +71,20 @@ LATERAL_VIEWS = frozenset(
 )
 FRONTAL_VIEWS = frozenset({"PA", "AP"})
 CHEST_PARTS = frozenset({"CHEST", "THORAX", "LUNG"})
-DETECT_CHUNK = 4096
+DETECT_CHUNK = 512  # images per slice: progress and the cancel check come once per slice
 MIN_TRAIN_IMAGES = 20
 DEFAULT_TRAIN_MAX = 4000
 DEFAULT_VIEW_MIN = 8
 TARGET_SAMPLES = 2400
-# Detectors trained on a few hundred images are confident on truly turned / inverted films and
-# unsure on some upright ones: flagging from 0.8 keeps the QC queue (and held images) to real cases.
+# The view classifier, trained on a few reviewed examples, flags from 0.8; the orientation detector
+# flags at its own threshold (chosen when it was built, see bench/qc/README.md) unless one is given.
 DEFAULT_THRESHOLD = 0.8
 MIN_EPOCHS, MAX_EPOCHS = 8, 30
+FINE_TUNE_EPOCHS = 4
+FINE_TUNE_LR = 5e-4
+FINE_TUNE_SAMPLES = 2000
 SIZE = "tiny"
+ORIENTATION_KINDS = (QCKind.ROTATED, QCKind.FLIPPED, QCKind.INVERTED)
 
 
 @dataclass(frozen=True)
@@ -77,7 +93,7 @@ class QCOptions:
     epochs: int | None = None
     train_max: int = DEFAULT_TRAIN_MAX
     view_min_per_class: int = DEFAULT_VIEW_MIN
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float | None = None
     seed: int = 0
 
     @classmethod
@@ -87,7 +103,7 @@ class QCOptions:
             epochs=params.get("epochs"),
             train_max=int(params.get("train_max", DEFAULT_TRAIN_MAX)),
             view_min_per_class=int(params.get("view_min_per_class", DEFAULT_VIEW_MIN)),
-            threshold=float(params.get("threshold", DEFAULT_THRESHOLD)),
+            threshold=float(params["threshold"]) if params.get("threshold") is not None else None,
         )
 
     def train_config(self, n_images: int) -> TrainConfig:
@@ -144,32 +160,6 @@ def _reviewed(dataset: Dataset, kinds: tuple[str, ...]):
     )
 
 
-def reviewed_examples(dataset: Dataset, task: str) -> tuple[list[Image], list[int]]:
-    """Reviewed rotation (true CCW degrees) or inversion (0/1) examples, as stored (uncorrected)."""
-    kind = QCKind.ROTATED if task == "rotation" else QCKind.INVERTED
-    images: list[Image] = []
-    labels: list[int] = []
-    seen: set[int] = set()
-    for flag in _reviewed(dataset, (kind,)).select_related("image").order_by("-resolved_at", "-id"):
-        if flag.image_id in seen:
-            continue
-        if flag.status == QCStatus.REJECTED:
-            label = 0
-        elif task == "rotation":
-            # the clockwise turn that fixes it equals the counter-clockwise turn the image has
-            deg = flag.correction.get("rotate") if flag.status == QCStatus.CORRECTED else None
-            deg = deg if deg is not None else flag.detail.get("predicted_rotation")
-            if deg is None or int(deg) % 90:
-                continue
-            label = int(deg) % 360
-        else:
-            label = 1 if flag.status == QCStatus.CONFIRMED else int(bool(flag.correction.get("invert")))
-        seen.add(flag.image_id)
-        images.append(flag.image)
-        labels.append(label)
-    return images, labels
-
-
 def _needs_training(
     dataset: Dataset, current: ModelVersion | None, kinds: tuple[str, ...], retrain: bool
 ) -> bool:
@@ -199,52 +189,106 @@ def _load(mv: ModelVersion) -> ImageDetector:
     )
 
 
-def self_supervised_detector(
-    dataset: Dataset, task: str, images: list[Image], options: QCOptions
-) -> tuple[ImageDetector | None, ModelVersion | None, str]:
-    """The dataset's production rotation / inversion detector, trained now if needed; with a note."""
-    kind = ModelKind.ROTATION if task == "rotation" else ModelKind.INVERSION
-    flag_kind = QCKind.ROTATED if task == "rotation" else QCKind.INVERTED
-    current = production_model(dataset, (kind,))
-    if not _needs_training(dataset, current, (flag_kind,), options.retrain):
-        return _load(current), current, "loaded"
-    doubtful = set(
+def _orientation_register(
+    dataset: Dataset, detector: OrientationDetector, metrics: dict, note: str
+) -> ModelVersion:
+    return model_version_register(
+        dataset=dataset,
+        kind=ModelKind.ORIENTATION,
+        write=lambda path: detector.save(path, {"dataset": dataset.slug, "origin": note}),
+        spec={"kind": "orientation", **detector.net.config(), "threshold": detector.threshold},
+        metrics=metrics,
+        production=True,
+    )
+
+
+def _orientation_load(mv: ModelVersion) -> OrientationDetector:
+    path = model_weights_path(mv)
+    if not path.is_file():
+        raise ModelFileError(f"the weights of {mv.version_tag} are missing ({path.name})")
+    if mv.weights_sha256 and sha256_file(path) != mv.weights_sha256:
+        raise ModelFileError(f"the weights file of {mv.version_tag} is not the one registered (hash differs)")
+    return load_orientation_detector(path)
+
+
+def _doubtful(dataset: Dataset) -> set[int]:
+    """Images whose orientation / inversion is in question: an open or confirmed flag."""
+    return set(
         QCFlag.objects.filter(
             image__dataset=dataset,
-            kind__in=[QCKind.ROTATED, QCKind.INVERTED],
+            kind__in=ORIENTATION_KINDS,
             status__in=[QCStatus.OPEN, QCStatus.CONFIRMED],
         ).values_list("image_id", flat=True)
     )
+
+
+def lateral_images(dataset: Dataset, images: list[Image]) -> set[int]:
+    """Images known to be laterals: by ViewPosition, or an open / confirmed non-frontal flag."""
+    marked = set(
+        QCFlag.objects.filter(
+            image__dataset=dataset,
+            kind=QCKind.NON_FRONTAL,
+            status__in=[QCStatus.OPEN, QCStatus.CONFIRMED],
+        ).values_list("image_id", flat=True)
+    )
+    return marked | {i.pk for i in images if (i.view_position or "").strip().upper() in LATERAL_VIEWS}
+
+
+def orientation_detector(
+    dataset: Dataset, images: list[Image], options: QCOptions, progress: Progress | None = None
+) -> tuple[OrientationDetector, ModelVersion, str]:
+    """The dataset's production orientation detector: loaded, or the shipped one registered, and
+    fine-tuned on the dataset's own films when asked or when flags were reviewed since; with a note."""
+    current = production_model(dataset, (ModelKind.ORIENTATION,))
+    fine_tune = _needs_training(dataset, current, ORIENTATION_KINDS, options.retrain) and (
+        current is not None or options.retrain
+    )
+    if current is not None and not fine_tune:
+        return _orientation_load(current), current, "loaded"
+    base = _orientation_load(current) if current is not None else load_pretrained()
+    if options.threshold is not None:
+        base.threshold = options.threshold
+    if not fine_tune:
+        metrics = {"origin": VERSION_TAG, "pretrained": base.metrics}
+        return base, _orientation_register(dataset, base, metrics, VERSION_TAG), "pretrained"
+    size = base.input_size
+    # films the current detector flags, or people doubt, stay out of the "upright and normal" pool
+    doubtful = _doubtful(dataset)
     pool = [i for i in images if i.pk not in doubtful]
     if len(pool) > options.train_max:
         pick = np.random.default_rng(options.seed).choice(len(pool), options.train_max, replace=False)
         pool = [pool[i] for i in sorted(pick)]
-    size = size_config(SIZE).input_size
     _, arrays, _ = cached_arrays(pool, size=size)
-    rev_images, rev_labels = reviewed_examples(dataset, task)
-    reviewed = None
-    if rev_images:
-        ok_images, rev_arrays, _ = cached_arrays(rev_images, size=size, corrected=False)
-        by_id = dict(zip([i.pk for i in rev_images], rev_labels, strict=True))
-        reviewed = LabelledExamples(rev_arrays, [by_id[i.pk] for i in ok_images])
+    if len(arrays):
+        scores = base.score(arrays)
+        keep = (scores.not_upright < base.threshold) & (scores.inverted < base.threshold)
+        arrays = arrays[keep]
     if len(arrays) < MIN_TRAIN_IMAGES:
+        note = f"not fine-tuned: {len(arrays)} usable films, {MIN_TRAIN_IMAGES} needed"
         if current is not None:
-            return _load(current), current, "loaded (too few images to retrain)"
-        return None, None, f"skipped: {len(arrays)} usable images, {MIN_TRAIN_IMAGES} needed to train"
-    n_train = len(arrays) + (len(reviewed.images) if reviewed else 0)
-    trained = train_self_supervised(
-        task,
-        arrays,
-        reviewed=reviewed,
-        size=SIZE,
-        config=options.train_config(n_train),
-        threshold=options.threshold,
-        device="auto",
+            return base, current, note
+        return base, _orientation_register(dataset, base, {"origin": VERSION_TAG}, VERSION_TAG), note
+    epochs = int(options.epochs or FINE_TUNE_EPOCHS)
+    # about FINE_TUNE_SAMPLES turned / mirrored / inverted views per epoch, whatever the pool's size
+    views = min(8, max(1, FINE_TUNE_SAMPLES // len(arrays)))
+    config = OrientationTrainConfig(
+        epochs=epochs, lr=FINE_TUNE_LR, seed=options.seed, size=size, views_per_film=views
     )
-    metrics = {**trained.metrics, "reviewed_examples": len(reviewed.images) if reviewed else 0}
-    metrics.pop("history", None)
-    mv = _register(dataset, kind, trained.detector, metrics)
-    return trained.detector, mv, "trained"
+    result = train_orientation(
+        arrays,
+        config=config,
+        init=base.net,
+        progress=(lambda r: progress(r.epoch, r.epochs)) if progress is not None else None,
+    )
+    tuned = OrientationDetector(net=result.net, threshold=base.threshold)
+    metrics = {
+        "origin": current.version_tag if current is not None else VERSION_TAG,
+        "fine_tuned_on": len(arrays),
+        "epochs": len(result.history),
+        "seconds": round(result.seconds, 1),
+        "final_loss": round(result.history[-1].loss, 4) if result.history else None,
+    }
+    return tuned, _orientation_register(dataset, tuned, metrics, "fine-tuned"), "fine-tuned"
 
 
 def view_examples(dataset: Dataset, options: QCOptions) -> tuple[list[Image], list[str]]:
@@ -307,7 +351,7 @@ def view_detector(
         ok_labels,
         size=SIZE,
         config=options.train_config(len(ok_labels)),
-        threshold=options.threshold,
+        threshold=options.threshold if options.threshold is not None else DEFAULT_THRESHOLD,
         device="auto",
     )
     metrics = {
@@ -320,23 +364,42 @@ def view_detector(
     return trained.detector, mv, "trained"
 
 
+AnyDetector = ImageDetector | OrientationDetector
+
+
+def _input_size(detector: AnyDetector) -> int:
+    if isinstance(detector, OrientationDetector):
+        return detector.input_size
+    return detector.model.spec.input_size
+
+
 def detect(
-    detectors: list[tuple[ImageDetector, ModelVersion]], images: list[Image], progress: Progress | None
+    detectors: list[tuple[AnyDetector, ModelVersion]],
+    images: list[Image],
+    progress: Progress | None,
+    lateral: set[int] | None = None,
 ) -> tuple[dict[str, list[tuple[int, RaisedFlag]]], list[tuple[int, str]]]:
-    """Run each detector over every image (as displayed), in chunks; flags by source version."""
+    """Run each detector over every image (as displayed), slice by slice; flags by source version.
+    `progress(done, total)` follows each slice (and may raise to stop)."""
     out: dict[str, list[tuple[int, RaisedFlag]]] = {mv.version_tag: [] for _, mv in detectors}
-    failed: list[tuple[int, str]] = []
-    size = size_config(SIZE).input_size
+    failed: dict[int, str] = {}
+    lateral = lateral or set()
     for lo in range(0, len(images), DETECT_CHUNK):
-        ok_images, arrays, bad = cached_arrays(images[lo : lo + DETECT_CHUNK], size=size)
-        failed.extend(bad)
-        if len(ok_images):
-            for detector, mv in detectors:
-                for image, flags in zip(ok_images, detector.detect(arrays), strict=True):
-                    out[mv.version_tag].extend((image.pk, f) for f in flags if f.flagged)
+        chunk = images[lo : lo + DETECT_CHUNK]
+        for detector, mv in detectors:
+            ok_images, arrays, bad = cached_arrays(chunk, size=_input_size(detector))
+            failed.update(bad)
+            if not len(ok_images):
+                continue
+            if isinstance(detector, OrientationDetector):
+                found = detector.detect(arrays, lateral=[i.pk in lateral for i in ok_images])
+            else:
+                found = detector.detect(arrays)
+            for image, flags in zip(ok_images, found, strict=True):
+                out[mv.version_tag].extend((image.pk, f) for f in flags if f.flagged)
         if progress is not None:
             progress(min(lo + DETECT_CHUNK, len(images)), len(images))
-    return out, failed
+    return out, sorted(failed.items())
 
 
 def qc_run(dataset: Dataset, options: QCOptions, progress: Progress | None = None) -> dict:
@@ -344,24 +407,35 @@ def qc_run(dataset: Dataset, options: QCOptions, progress: Progress | None = Non
     images = list(Image.objects.filter(dataset=dataset).select_related("study__patient").order_by("pk"))
     summary: dict = {"images": len(images), "flags_created": {}, "detectors": {}}
     by_source = rule_flags(dataset, images)
-    detectors: list[tuple[ImageDetector, ModelVersion]] = []
+    detectors: list[tuple[AnyDetector, ModelVersion]] = []
+    lateral: set[int] = set()
     if dataset.modality == Modality.CHEST_XRAY and images:
-        for name, (detector, mv, note) in (
-            ("rotation", self_supervised_detector(dataset, "rotation", images, options)),
-            ("inversion", self_supervised_detector(dataset, "inversion", images, options)),
-            ("view", view_detector(dataset, options)),
-        ):
-            summary["detectors"][name] = {"status": note}
-            if detector is not None and mv is not None:
-                detectors.append((detector, mv))
-                summary["detectors"][name].update(
-                    {"version": mv.version_tag, "val_accuracy": mv.metrics.get("val_accuracy")}
-                )
+        orientation, mv, note = orientation_detector(dataset, images, options, progress)
+        detectors.append((orientation, mv))
+        summary["detectors"]["orientation"] = {
+            "status": note,
+            "version": mv.version_tag,
+            "threshold": orientation.threshold,
+        }
+        if "seconds" in mv.metrics:
+            summary["detectors"]["orientation"]["training_seconds"] = mv.metrics["seconds"]
+        view, view_mv, view_note = view_detector(dataset, options)
+        summary["detectors"]["view"] = {"status": view_note}
+        if view is not None and view_mv is not None:
+            detectors.append((view, view_mv))
+            summary["detectors"]["view"].update(
+                {"version": view_mv.version_tag, "val_accuracy": view_mv.metrics.get("val_accuracy")}
+            )
+        lateral = lateral_images(dataset, images)
     else:
         summary["detectors"]["all"] = {"status": f"skipped: no image detectors for {dataset.modality}"}
     failed: list[tuple[int, str]] = []
     if detectors:
-        found, failed = detect(detectors, images, progress)
+        found, failed = detect(detectors, images, progress, lateral)
+        # the orientation detector knows chests only: its verdict on a knee or a hand means nothing
+        non_chest = {i for i, f in by_source[METADATA_RULES] if f.kind == WRONG_BODY_PART}
+        for source, flags in found.items():
+            found[source] = [(i, f) for i, f in flags if not (i in non_chest and f.kind in ORIENTATION_KINDS)]
         by_source.update(found)
     flagged_images: set[int] = set()
     for source, flags in by_source.items():

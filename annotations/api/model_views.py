@@ -25,9 +25,12 @@ from annotations.services.scoring import scoring_start
 
 class QCStartSerializer(serializers.Serializer):
     retrain = serializers.BooleanField(
-        required=False, help_text="Train new rotation / inversion detectors even if the dataset has some."
+        required=False,
+        help_text="Fine-tune the orientation / inversion detector on the dataset's own films now.",
     )
-    epochs = serializers.IntegerField(required=False, min_value=1, max_value=200)
+    epochs = serializers.IntegerField(
+        required=False, min_value=1, max_value=200, help_text="Fine-tuning epochs (default 4)."
+    )
     train_max = serializers.IntegerField(
         required=False, min_value=20, help_text="Images sampled for self-supervised training."
     )
@@ -38,7 +41,8 @@ class QCStartSerializer(serializers.Serializer):
         required=False,
         min_value=0.01,
         max_value=1.0,
-        help_text="Probability from which newly trained detectors flag (default 0.8).",
+        help_text="Probability from which detectors flag (default: the orientation detector's own; 0.8 "
+        "for the view classifier).",
     )
 
 

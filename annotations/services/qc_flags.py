@@ -63,10 +63,11 @@ def qc_flags_store(*, flags: Iterable[tuple[int, RaisedFlag]], source_version: s
 def qc_start(*, dataset: Dataset, user=None, options: dict | None = None) -> Job:
     """Queue bad-image detection for the dataset; returns the job to poll.
 
-    `options`: {"retrain": bool (train new rotation / inversion detectors even if the dataset has
-    some), "epochs": int, "train_max": int (images sampled for self-supervised training),
+    `options`: {"retrain": bool (fine-tune the orientation / inversion detector on the dataset's own
+    films now), "epochs": int (fine-tuning epochs), "train_max": int (films sampled for fine-tuning),
     "view_min_per_class": int (confirmed examples needed to train the view classifier),
-    "threshold": float (probability from which newly trained detectors flag, default 0.8)}.
+    "threshold": float (probability from which the detectors flag; default: the orientation
+    detector's own, chosen when it was built, and 0.8 for the view classifier)}.
     """
     from mlworker.tasks.qc import run_qc
 

@@ -1,7 +1,8 @@
-"""Bad-image detection as a job (eager Celery) on the synthetic ChestX-ray14 layout: rotation and
-inversion detectors trained self-supervised from the dataset's own images find the rotated and
-inverted films, the age rule finds the children, flagged images are held from reading, and a rerun
-loads the registered detectors and adds no flag."""
+"""Bad-image detection as a job (eager Celery) on the synthetic ChestX-ray14 layout: the shipped
+orientation / inversion detector, registered as the dataset's own, finds the rotated and inverted films
+and names the fix, the age rule finds the children, flagged images are held from reading, a rerun
+loads the registered detector and adds no flag; fine-tuning reports its epochs, then the images
+scored, and a stop asked for between them ends the run storing nothing."""
 
 import pytest
 
@@ -13,6 +14,7 @@ from annotations.services.qc_flags import qc_flags_store
 from annotations.services.worklist import worklist_enqueue
 from mlworker.ml.detectors.flags import QCFlag as RaisedFlag
 from mlworker.ml.synthetic.ground_truth import load_ground_truth
+from mlworker.qc import QCOptions, qc_run
 
 
 @pytest.fixture
@@ -45,20 +47,23 @@ def test_qc_flags_rotated_inverted_and_pediatric_images_and_holds_them(
     client = admin_client(cxr14)
     job = start_qc(client, cxr14, django_capture_on_commit_callbacks)
     assert job.status == "succeeded", job.errors
-    assert job.summary["detectors"]["rotation"]["status"] == "trained"
+    assert job.summary["detectors"]["orientation"]["status"] == "pretrained"
     assert job.summary["detectors"]["view"]["status"].startswith("skipped")  # nothing reviewed yet
 
     rotated = {k for k, t in truth.items() if t.rotation}
-    upright = set(truth) - rotated
-    flags = flagged(cxr14, "rotated")
+    # the detector judges frontal chest films; laterals filed as frontal and abdomens filed as chests
+    # are the view classifier's to catch
+    frontal_chests = {k for k, t in truth.items() if t.body_part == "CHEST" and t.view != "LATERAL"}
+    upright = frontal_chests - rotated
+    flags = flagged(cxr14, "rotated") | flagged(cxr14, "flipped")
     assert len(rotated & set(flags)) >= len(rotated) - 1, (sorted(rotated), sorted(flags))
-    assert len(upright & set(flags)) <= 0.05 * len(upright)
-    for key in rotated & set(flags):  # the detector names the turn that happened (counter-clockwise)
-        assert flags[key].probability >= 0.5 and flags[key].source_version == "rotation-v1"
-    right_turn = [
-        flags[k].detail["predicted_rotation"] == (360 - truth[k].rotation) % 360 for k in rotated & set(flags)
+    assert len(upright & set(flags)) <= 0.05 * len(upright), sorted(upright & set(flags))
+    for key in rotated & set(flags):  # the synthetic films were turned clockwise: the fix turns back
+        assert flags[key].probability >= 0.5 and flags[key].source_version == "orientation-v1"
+    right_fix = [
+        flags[k].detail["fix"]["rotate"] == (360 - truth[k].rotation) % 360 for k in rotated & set(flags)
     ]
-    assert sum(right_turn) >= len(right_turn) - 1
+    assert sum(right_fix) >= len(right_fix) - 1
 
     inverted = {k for k, t in truth.items() if t.inverted}
     flags = flagged(cxr14, "inverted")
@@ -79,19 +84,39 @@ def test_qc_flags_rotated_inverted_and_pediatric_images_and_holds_them(
     assert held == open_flagged and children <= held
     assert job.summary["held"]["held"] == len(held)
 
-    # Detectors are registered models: production, their files hash-checked on load.
-    versions = {mv.kind: mv for mv in ModelVersion.objects.filter(dataset=cxr14)}
-    assert set(versions) == {"rotation", "inversion"}
-    assert all(mv.status == "production" and model_weights_path(mv).is_file() for mv in versions.values())
-    assert versions["rotation"].metrics["val_accuracy"] >= 0.8
+    # The detector is the dataset's registered model: production, its file hash-checked on load.
+    [mv] = ModelVersion.objects.filter(dataset=cxr14)
+    assert mv.kind == "orientation" and mv.status == "production" and model_weights_path(mv).is_file()
 
-    # A rerun loads them, decodes nothing new and adds no flag.
+    # A rerun loads it, decodes nothing new and adds no flag.
     n_flags = QCFlag.objects.filter(image__dataset=cxr14).count()
     again = start_qc(client, cxr14, django_capture_on_commit_callbacks)
     assert again.status == "succeeded"
-    assert again.summary["detectors"]["rotation"]["status"] == "loaded"
+    assert again.summary["detectors"]["orientation"]["status"] == "loaded"
     assert again.summary["created"] == 0 and QCFlag.objects.filter(image__dataset=cxr14).count() == n_flags
-    assert ModelVersion.objects.filter(dataset=cxr14).count() == 2
+    assert ModelVersion.objects.filter(dataset=cxr14).count() == 1
+
+
+def test_fine_tuning_reports_epochs_then_images_and_stops_when_asked(cxr14):
+    calls: list[tuple[int, int]] = []
+    summary = qc_run(
+        cxr14, QCOptions(retrain=True, epochs=2, train_max=40), progress=lambda d, t: calls.append((d, t))
+    )
+    n = cxr14.images.count()
+    assert calls[:2] == [(1, 2), (2, 2)] and calls[-1] == (n, n)
+    assert summary["detectors"]["orientation"]["status"] == "fine-tuned"
+    assert ModelVersion.objects.get(dataset=cxr14, status="production").metrics["epochs"] == 2
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first_epoch(done: int, total: int) -> None:
+        raise Stop
+
+    QCFlag.objects.filter(image__dataset=cxr14).delete()
+    with pytest.raises(Stop):
+        qc_run(cxr14, QCOptions(retrain=True, epochs=2, train_max=40), progress=stop_after_first_epoch)
+    assert not QCFlag.objects.filter(image__dataset=cxr14).exists()
 
 
 def test_qc_flags_store_is_idempotent_and_never_reopens(nih):

@@ -3,8 +3,11 @@
 `distort` makes the bad copies (the five turns / mirrors of `dihedral.DISTORTIONS` and `invert`);
 `evaluate` takes the scores of the clean films and of each distorted set (from any scorer: the
 learned detector, the rule baseline, or flags read back from a QC run) and reports, per distortion,
-recall at the threshold, false flags on the clean films (by the flag that would catch it), ROC AUC,
-the ROC's operating points, and how often the suggested fix is the right one.
+recall at the threshold (a distorted film counts as caught when any orientation flag holds it, or
+the inversion flag for `invert`), false flags on the clean films (clean films given the kind of flag
+that distortion gets: `rotated` for turns, `flipped` for mirrors, `inverted`), ROC AUC, the ROC's
+operating points, and how often the suggested fix is the right one. `clean_flagged_any` is the share
+of clean films with any flag at all.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from mlworker.ml.detectors.dihedral import DISTORTIONS, apply_np, fix_for
-from mlworker.ml.detectors.orientation import OrientationScores
+from mlworker.ml.detectors.orientation import OrientationScores, flag_kind, flagged_as
 from mlworker.ml.nets.errors import InputError
 
 ALL_DISTORTIONS: tuple[str, ...] = (*DISTORTIONS, "invert")
@@ -85,14 +88,15 @@ def evaluate(
     clean: OrientationScores, distorted: dict[str, OrientationScores], threshold: float
 ) -> QCEvaluation:
     """Recall, false flags, AUC and fix accuracy per distortion at `threshold`."""
-    orient_neg, inv_neg = clean.not_upright, clean.inverted
-    any_flag = (orient_neg >= threshold) | (inv_neg >= threshold)
-    ev = QCEvaluation(threshold=threshold, n_clean=len(orient_neg), clean_flagged_any=float(any_flag.mean()))
+    inv_neg = clean.inverted
+    any_flag = (clean.not_upright >= threshold) | (inv_neg >= threshold)
+    ev = QCEvaluation(threshold=threshold, n_clean=len(inv_neg), clean_flagged_any=float(any_flag.mean()))
     for name, s in distorted.items():
         if name == "invert":
             neg, pos, fix_ok = inv_neg, s.inverted, None
         else:
-            neg, pos = orient_neg, s.not_upright
+            # caught: any orientation flag holds the film; false: clean films given this kind of flag
+            neg, pos = flagged_as(clean, flag_kind(DISTORTIONS[name])), s.not_upright
             want = fix_for(DISTORTIONS[name])
             predicted = s.orientation.argmax(axis=1)
             fix_ok = float(np.mean([fix_for(int(g)) == want for g in predicted]))

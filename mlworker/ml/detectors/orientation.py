@@ -86,6 +86,23 @@ def score_orientation(
     return OrientationScores(np.concatenate(orient_out), np.concatenate(inv_out))
 
 
+def bad_element(posterior: np.ndarray) -> int:
+    """The most likely distortion (never upright): what a raised flag names and undoes."""
+    return 1 + int(np.asarray(posterior)[1:].argmax())
+
+
+def flag_kind(g: int) -> str:
+    """`flipped` for an element with a mirror in it, `rotated` for a pure turn."""
+    return FLIPPED if g >= 4 else ROTATED
+
+
+def flagged_as(scores: OrientationScores, kind: str) -> np.ndarray:
+    """Per film, the probability of the orientation flag if it is of `kind`, else 0: what a
+    detector of that kind alone would have raised."""
+    kinds = np.array([flag_kind(bad_element(p)) for p in scores.orientation])
+    return np.where(kinds == kind, scores.not_upright, 0.0)
+
+
 @dataclass
 class OrientationDetector:
     """The net plus the threshold at which it flags; saved with its metrics."""
@@ -124,11 +141,11 @@ class OrientationDetector:
         if lateral:  # a mirrored lateral is fine: g and "mirror, then g" are the same verdict
             post = post[:4] + post[4:]
             post = np.concatenate([post, np.zeros(4)])
-        g = int(post.argmax())
+        g = bad_element(post)
         p_bad = float(1.0 - post[0])
         probabilities = {NAMES[i]: round(float(p), 6) for i, p in enumerate(post)}
         fix = fix_for(g)
-        kind = FLIPPED if g >= 4 else ROTATED
+        kind = flag_kind(g)
         orient = QCFlag(
             kind=kind,
             probability=p_bad,

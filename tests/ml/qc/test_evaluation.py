@@ -28,11 +28,14 @@ def test_evaluate_counts_recall_false_flags_and_right_fixes():
     clean = scores([0, 0, 0, 4], 0.9, [0.1, 0.1, 0.6, 0.1])  # one mirrored-looking, one inverted-looking
     distorted = {
         "rot90": scores([1, 1, 1, 3], 0.9, [0.1] * 4),  # the last caught, with the wrong fix
+        "hflip": scores([4, 4, 0, 4], 0.9, [0.1] * 4),  # one missed
         "invert": scores([0] * 4, 0.9, [0.9, 0.9, 0.9, 0.2]),
     }
     ev = evaluate(clean, distorted, 0.5)
-    rot, inv = ev.results
-    assert (rot.recall, rot.false_flag_rate, rot.fix_correct) == (1.0, 0.25, 0.75)
+    rot, flip, inv = ev.results
+    # the mirrored-looking clean film is a false "flipped" flag, not a false "rotated" one
+    assert (rot.recall, rot.false_flag_rate, rot.fix_correct) == (1.0, 0.0, 0.75)
+    assert (flip.recall, flip.false_flag_rate, flip.fix_correct) == (0.75, 0.25, 0.75)
     assert (inv.recall, inv.false_flag_rate, inv.fix_correct) == (0.75, 0.25, None)
     assert ev.clean_flagged_any == 0.5 and not ev.passes()
     text = format_evaluation(ev, "t")
