@@ -136,3 +136,25 @@ def test_qc_api_is_for_admins_and_checks_options(nih, admin_client):
     r = admin_client(nih).post(f"/api/v1/datasets/{nih.pk}/qc/", {"epochs": 0}, format="json")
     assert r.status_code == 400
     assert not Job.objects.filter(kind="qc").exists()
+
+
+def test_evaluate_qc_runs_qc_on_distorted_real_films_and_cleans_up(db):
+    import io
+    from pathlib import Path
+
+    from django.core.management import call_command
+
+    from annotations.models import Dataset
+
+    folder = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "nih-cxr-dev"
+    if not (folder / "Data_Entry_2017.csv").is_file():
+        pytest.skip(f"the real development films are not here ({folder})")
+    out = io.StringIO()
+    call_command("evaluate_qc", folder=str(folder), split="held-out", limit=2, slug="qc-eval-t", stdout=out)
+    text = out.getvalue()
+    assert "wrote 14 films (2 originals x 7)" in text and "imported into qc-eval-t: 14 images" in text
+    assert "learned detector (held-out films)" in text and "rule baseline, same films" in text
+    for tag in ("clean", "rot90", "rot180", "rot270", "hflip", "vflip", "invert"):
+        assert f"  {tag:<8} orientation" in text
+    assert "films/min end to end" in text
+    assert not Dataset.objects.filter(slug="qc-eval-t").exists()
