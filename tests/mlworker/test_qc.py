@@ -158,3 +158,35 @@ def test_evaluate_qc_runs_qc_on_distorted_real_films_and_cleans_up(db):
         assert f"  {tag:<8} orientation" in text
     assert "films/min end to end" in text
     assert not Dataset.objects.filter(slug="qc-eval-t").exists()
+
+
+def test_a_qc_job_cancelled_while_fine_tuning_stops_after_that_epoch(cxr14, monkeypatch):
+    """The real task and job lifecycle: the job is cancelled while the first epoch runs (as
+    POST /jobs/{id}/cancel/ does); the run stops at the epoch's progress report, registers no
+    detector and stores no flag, and the job stays cancelled."""
+    import time
+
+    from annotations.models.choices import JobKind
+    from annotations.services.jobs import job_create
+    from mlworker import qc as qc_module
+    from mlworker.tasks import qc as task_module
+
+    job = job_create(kind=JobKind.QC, dataset=cxr14, params={"retrain": True, "epochs": 3, "train_max": 40})
+    reports: list[tuple[int, int]] = []
+
+    def run_and_cancel(dataset, options, progress):
+        def report(done: int, total: int) -> None:
+            reports.append((done, total))
+            Job.objects.filter(pk=job.pk).update(status="cancelled")
+            time.sleep(0.6)  # past the progress throttle, so this report reaches the database
+            progress(done, total)
+
+        return qc_module.qc_run(dataset, options, progress=report)
+
+    monkeypatch.setattr(task_module, "qc_run", run_and_cancel)
+    task_module.run_qc.apply(args=(cxr14.pk, job.pk))
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert reports == [(1, 3)]  # stopped at the first epoch's report: no second epoch, no scoring
+    assert not ModelVersion.objects.filter(dataset=cxr14).exists()
+    assert not QCFlag.objects.filter(image__dataset=cxr14).exists()
