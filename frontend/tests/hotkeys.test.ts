@@ -57,3 +57,20 @@ describe('QC grid keys', () => {
     expect(resolveKey('qc', { key: 'c', editable: true })).toBeNull()
   })
 })
+
+describe('measurement tools and stack scrolling keys', () => {
+  it('chooses a tool with w, l, d, v and deletes with Delete / Backspace', () => {
+    expect(resolveKey('viewer', { key: 'l' })).toEqual({ type: 'tool', tool: 'length' })
+    expect(resolveKey('reading', { key: 'd' })).toEqual({ type: 'tool', tool: 'bidirectional' })
+    expect(resolveKey('reading', { key: 'V' })).toEqual({ type: 'tool', tool: 'ellipse' })
+    expect(resolveKey('viewer', { key: 'w' })).toEqual({ type: 'tool', tool: 'window' })
+    expect(resolveKey('reading', { key: 'Delete' })).toEqual({ type: 'delete-measurement' })
+    expect(resolveKey('reading', { key: 'Backspace', editable: true })).toBeNull() // a comment keeps it
+  })
+  it('steps through the stack with the arrows (up / down stay the findings)', () => {
+    expect(resolveKey('reading', { key: 'ArrowRight' })).toEqual({ type: 'next-image' })
+    expect(resolveKey('reading', { key: 'ArrowLeft' })).toEqual({ type: 'prev-image' })
+    expect(resolveKey('viewer', { key: 'PageDown' })).toEqual({ type: 'next-image' })
+    expect(resolveKey('reading', { key: 'ArrowDown' })).toEqual({ type: 'finding-move', delta: 1 })
+  })
+})

@@ -49,9 +49,11 @@ def test_sign_in_then_viewer_window_presets_drag_invert_reset(browser, make_user
     assert abs(r["dragged"]["c"] - (r["bone"]["wc"] + 25 * k)) <= 1.5
     # Nothing was asked of the server while windowing: the values came once.
     assert r["duringDrag"] == []
-    # One plane per image shown (the synthetic image, then the real CR when present), fetched once.
+    # One plane per image shown (the synthetic image, then the real CR when present) and the preload
+    # of the study's other image (stack scrolling), each fetched once.
     pixels = [q for q in r["requests"] if "/pixels/" in q]
-    assert len(pixels) == len(set(pixels)) <= 2, r["requests"]
+    assert len(pixels) == len(set(pixels)) <= 3, r["requests"]
+    assert f"/api/v1/images/{images[1].id}/pixels/?size=256" in pixels  # the neighbour, preloaded
     assert not any("/render/" in q for q in r["requests"])
     frames = r["frames"]
     assert len(frames) >= 20

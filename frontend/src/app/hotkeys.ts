@@ -4,6 +4,7 @@
  *
  * Text fields keep their keys: only Escape (leave the field) and Ctrl/Cmd+Enter (submit) act there.
  */
+import type { Tool } from '../viewer/measure'
 import { MAX_PRESET_KEYS } from '../viewer/windowing'
 
 export type ReadValue = 'positive' | 'negative' | 'uncertain'
@@ -15,6 +16,8 @@ export type Action =
   | { type: 'zoom'; factor: number }
   | { type: 'next-image' }
   | { type: 'prev-image' }
+  | { type: 'tool'; tool: Tool }
+  | { type: 'delete-measurement' }
   | { type: 'finding-move'; delta: number }
   | { type: 'set-value'; value: ReadValue }
   | { type: 'all-unset-absent' }
@@ -73,9 +76,28 @@ function viewerKey(k: KeyInput): Action | null {
     case '_':
       return { type: 'zoom', factor: 0.8 }
     case ']':
+    case 'ArrowRight':
+    case 'PageDown':
       return { type: 'next-image' }
     case '[':
+    case 'ArrowLeft':
+    case 'PageUp':
       return { type: 'prev-image' }
+    case 'w':
+    case 'W':
+      return { type: 'tool', tool: 'window' }
+    case 'l':
+    case 'L':
+      return { type: 'tool', tool: 'length' }
+    case 'd':
+    case 'D':
+      return { type: 'tool', tool: 'bidirectional' }
+    case 'v':
+    case 'V':
+      return { type: 'tool', tool: 'ellipse' }
+    case 'Delete':
+    case 'Backspace':
+      return { type: 'delete-measurement' }
     case '?':
       return { type: 'help' }
     default:
@@ -203,11 +225,14 @@ export const HOTKEY_HELP: Record<Screen, ReadonlyArray<readonly [string, string]
   viewer: [
     ['1 … 9', "Window presets of the image (1 = its own window; lung, bone … in real units)"] as const,
     ['drag', 'Window: horizontal = width, vertical = centre'],
-    ['wheel / + / -', 'Zoom'],
+    ['wheel / + / -', 'Zoom (Ctrl+wheel where the study has several images)'],
     ['Shift+drag / middle drag', 'Pan'],
     ['i', 'Invert'],
     ['r', 'Reset view'],
-    ['[ / ]', 'Previous / next image of the study'],
+    ['wheel, ← / →, [ / ]', 'Previous / next image of the study (the item being labelled stays the same)'],
+    ['w / l / d / v', 'Tool: window (drag) / length / bidirectional (long axis, then short axis) / ellipse'],
+    ['Esc', 'Cancel the measurement being drawn, then leave the tool'],
+    ['Delete', 'Delete the selected (else the last) measurement'],
   ],
   reading: [
     ['↓ / j, ↑ / k', 'Next / previous finding'],

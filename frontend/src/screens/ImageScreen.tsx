@@ -1,5 +1,5 @@
 /** One image in the viewer, with the other images of its study and its NLP and model labels. */
-import { useRef } from 'react'
+import { useEffect, useRef } from 'react'
 import { api, itemsOf, unwrap } from '../api/client'
 import type { ImageInfo } from '../api/types'
 import { keyInput, resolveKey } from '../app/hotkeys'
@@ -7,6 +7,7 @@ import { navigate } from '../app/router'
 import { useAsync } from '../app/useAsync'
 import { useKeys } from '../app/useKeys'
 import { LabelTable } from '../reading/LabelTable'
+import { preloadNeighbours, stepInStack } from '../viewer/stack'
 import { StudyStrip } from '../viewer/StudyStrip'
 import { Viewer, type ViewerHandle } from '../viewer/Viewer'
 
@@ -36,13 +37,33 @@ export function ImageScreen({ imageId }: { imageId: number }) {
     }
     return viewer.current?.apply(a) ?? false
   })
+  useEffect(() => {
+    if (ids.includes(imageId)) preloadNeighbours(ids, imageId)
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ids.join(","), imageId])
   if (image.error) return <p role="alert">{image.error}</p>
   if (!image.data) return <p className="loading">Loading image…</p>
   const img: ImageInfo = image.data
   return (
     <div className="workspace">
       <div className="workspace-main">
-        <Viewer ref={viewer} image={img} />
+        <Viewer
+          key={img.id}
+          ref={viewer}
+          image={img}
+          stack={
+            ids.includes(imageId)
+              ? {
+                  index: ids.indexOf(imageId),
+                  count: ids.length,
+                  onStep: (d) => {
+                    const id = stepInStack(ids, imageId, d)
+                    if (id != null) navigate(`/images/${id}`, true)
+                  },
+                }
+              : null
+          }
+        />
         <StudyStrip imageIds={ids} current={imageId} onPick={(id) => navigate(`/images/${id}`, true)} />
       </div>
       <aside className="workspace-side" aria-label="Image details">

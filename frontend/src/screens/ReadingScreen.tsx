@@ -31,6 +31,7 @@ import { OverlayControls, useOverlay, type OverlayState } from '../reading/Overl
 import { nextTask, submitTask, taskKey, type Task } from '../reading/source'
 import { useReaderClock } from '../reading/useReaderClock'
 import { preloadImage } from '../viewer/pixels'
+import { imageMeta, preloadNeighbours, stepInStack } from '../viewer/stack'
 import { StudyStrip } from '../viewer/StudyStrip'
 import { Viewer, type ViewerHandle } from '../viewer/Viewer'
 import { markSubmitStart, recordPaint } from '../reading/metrics'
@@ -396,10 +397,8 @@ function TaskView({
         return true
       case 'next-image':
       case 'prev-image': {
-        const ids = task.studyImageIds
-        const i = ids.indexOf(imageId)
-        const j = i + (a.type === 'next-image' ? 1 : -1)
-        if (i >= 0 && j >= 0 && j < ids.length) onImage(ids[j])
+        const id = stepInStack(task.studyImageIds, imageId, a.type === 'next-image' ? 1 : -1)
+        if (id != null) onImage(id)
         return true
       }
       default:
@@ -410,8 +409,14 @@ function TaskView({
   // Another image of the study: its own metadata (size, bit depth, window) before it is shown.
   const other = useAsync(async () => {
     if (imageId === task.image.id) return undefined
-    return unwrap(await api.GET('/api/v1/images/{id}/', { params: { path: { id: imageId } } }))
+    return imageMeta(imageId)
   }, [imageId, task.image.id])
+  // Stack scrolling through the study's images (wheel, arrows): the neighbours are preloaded; the
+  // item being labelled stays the same, and the banner below says when another image is shown.
+  const stackIndex = task.studyImageIds.indexOf(imageId)
+  useEffect(() => {
+    if (stackIndex >= 0) preloadNeighbours(task.studyImageIds, imageId)
+  }, [task.studyImageIds, imageId, stackIndex])
   const shownImage = imageId === task.image.id ? task.image : (other.data ?? task.image)
   const heat = useOverlay(shownImage.id, Math.max(shownImage.rows, shownImage.cols), overlay)
   const title =
@@ -446,6 +451,18 @@ function TaskView({
           image={shownImage}
           onPainted={(id, at) => recordPaint(id, at)}
           overlay={heat.url ? { url: heat.url, opacity: overlay.opacity } : null}
+          stack={
+            (stackIndex >= 0 && other.data?.id === imageId) || imageId === task.image.id
+              ? {
+                  index: stackIndex,
+                  count: task.studyImageIds.length,
+                  onStep: (d) => {
+                    const id = stepInStack(task.studyImageIds, imageId, d)
+                    if (id != null) onImage(id)
+                  },
+                }
+              : null
+          }
         />
         <StudyStrip imageIds={task.studyImageIds} current={imageId} onPick={onImage} />
       </div>

@@ -4,7 +4,9 @@
  * (lut.ts mirrors the server's rendering), on a 2-D canvas: left drag = window/level (horizontal =
  * width, vertical = centre), Shift+drag or middle drag = pan, wheel = zoom, number keys = the image's
  * presets in real units (`/windows/`: its own VOI first, HU for CT, distribution-derived for CR/DX),
- * i = invert, r / double click = reset.
+ * i = invert, r / double click = reset. Measurement tools (w window, l length, d bidirectional, v ellipse;
+ * Esc cancels, Delete removes) draw in the image's coordinates over the canvas, in mm from the image's
+ * spacing. Where the study has several images, the wheel (Ctrl+wheel zooms) steps through them.
  *
  * Why a canvas and not Cornerstone3D: Cornerstone3D renders through vtk.js on WebGL2, which the
  * headless Debian chromium (--disable-gpu) and firefox-esr that run our browser tests do not
@@ -25,7 +27,10 @@ import {
 import type { Action } from '../app/hotkeys'
 import type { ImageInfo } from '../api/types'
 import { buildLut, paintGrey, type Voi } from './lut'
+import { toImage, type Tool } from './measure'
+import { MeasureList, MeasureShapes } from './MeasureOverlay'
 import { loadPlane, loadWindows, planeSize, setViewportLongest, type Plane } from './pixels'
+import { useMeasurements } from './useMeasurements'
 import { useViewer } from './useViewer'
 import { cssTransform, fitSize, pan, wheelFactor, zoomAt } from './viewport'
 import './viewer.css'
@@ -43,6 +48,8 @@ export interface ViewerProps {
   label?: string
   /** A heat map (RGBA PNG at the image's aspect) laid over the image, with its opacity. */
   overlay?: { url: string; opacity: number } | null
+  /** The stack this image is one of (the study's images): the wheel steps through it. */
+  stack?: { index: number; count: number; onStep: (delta: number) => void } | null
 }
 
 interface FrameMetrics {
@@ -64,7 +71,10 @@ function recordFrame(ms: number): void {
 
 const NO_PRESETS: Preset[] = []
 
-export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
+/** Wheel delta (CSS px) per stack step; a mouse notch is about 100, trackpads send many small ones. */
+const WHEEL_STEP = 60
+
+export function Viewer({ image, onPainted, ref, label, overlay, stack }: ViewerProps) {
   const [windows, setWindows] = useState<ImageWindows | null>(null)
   const [plane, setPlane] = useState<Plane | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -78,8 +88,36 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
   const lut = useRef(new Uint8Array(65536))
   const frame = useRef<ImageData | null>(null)
   const [paintedOnce, setPaintedOnce] = useState(false)
+  const stackRef = useRef<HTMLDivElement>(null)
+  const spacing = windows?.pixel_spacing ?? null
+  const measure = useMeasurements(spacing)
+  const measureRef = useRef(measure)
+  measureRef.current = measure
 
-  useImperativeHandle(ref, () => ({ apply: ctl.apply }), [ctl.apply])
+  const apply = useCallback(
+    (a: Action): boolean => {
+      if (a.type === 'tool') {
+        measure.setTool(a.tool)
+        return true
+      }
+      if (a.type === 'delete-measurement') return measure.remove()
+      return ctl.apply(a)
+    },
+    [ctl.apply, measure],
+  )
+  useImperativeHandle(ref, () => ({ apply }), [apply])
+
+  // Esc while drawing or with a measurement tool is the viewer's (cancel, then leave the tool), not
+  // the screen's: the screen's window listener skips a key whose default was prevented.
+  useEffect(() => {
+    const el = boxRef.current
+    if (!el) return
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && measureRef.current.cancel()) e.preventDefault()
+    }
+    el.addEventListener('keydown', onKey)
+    return () => el.removeEventListener('keydown', onKey)
+  }, [])
 
   useLayoutEffect(() => {
     const el = boxRef.current
@@ -160,11 +198,22 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
 
   // Pointer: left drag = window/level, Shift+left or middle = pan.
   const drag = useRef<{ x: number; y: number; mode: 'wl' | 'pan'; start: Win; view: typeof state.view } | null>(null)
+  const imagePoint = (e: { clientX: number; clientY: number }) => {
+    const r = stackRef.current?.getBoundingClientRect()
+    return r && r.width > 0 ? toImage(e.clientX, e.clientY, r, image.cols, image.rows) : null
+  }
+  const measuring = useRef(false)
   const onPointerDown = (e: ReactPointerEvent<HTMLDivElement>) => {
     if (e.button !== 0 && e.button !== 1) return
     e.preventDefault()
     ;(e.currentTarget as HTMLElement).setPointerCapture(e.pointerId)
     boxRef.current?.focus({ preventScroll: true })
+    const p = e.button === 0 && !e.shiftKey && measure.tool !== 'window' ? imagePoint(e) : null
+    if (p) {
+      measuring.current = true
+      measure.begin(p)
+      return
+    }
     drag.current = {
       x: e.clientX,
       y: e.clientY,
@@ -174,6 +223,11 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
     }
   }
   const onPointerMove = (e: ReactPointerEvent<HTMLDivElement>) => {
+    if (measuring.current) {
+      const p = imagePoint(e)
+      if (p) measure.move(p)
+      return
+    }
     const d = drag.current
     if (!d) return
     const dx = e.clientX - d.x
@@ -182,18 +236,33 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
     else ctl.setWindow(dragWindow(d.start, dx, dy, range), null)
   }
   const onPointerUp = (e: ReactPointerEvent<HTMLDivElement>) => {
+    if (measuring.current) {
+      measuring.current = false
+      measure.end()
+    }
     drag.current = null
     ;(e.currentTarget as HTMLElement).releasePointerCapture?.(e.pointerId)
   }
+  const wheelAcc = useRef(0)
   const onWheel = useCallback(
     (e: ReactWheelEvent<HTMLDivElement>) => {
+      if (stack && stack.count > 1 && !e.ctrlKey && !e.metaKey) {
+        // deltaMode 1 = lines (Firefox with a mouse): about 33 px each.
+        wheelAcc.current += e.deltaY * (e.deltaMode === 1 ? 33 : 1)
+        const steps = Math.trunc(wheelAcc.current / WHEEL_STEP)
+        if (steps !== 0) {
+          wheelAcc.current -= steps * WHEEL_STEP
+          stack.onStep(Math.sign(steps))
+        }
+        return
+      }
       const r = boxRef.current?.getBoundingClientRect()
       if (!r) return
       const px = e.clientX - (r.left + r.width / 2)
       const py = e.clientY - (r.top + r.height / 2)
       ctl.setView(zoomAt(state.view, wheelFactor(e.deltaY), px, py))
     },
-    [ctl, state.view],
+    [ctl, state.view, stack],
   )
   // Wheel must not scroll the page while over the image.
   useEffect(() => {
@@ -212,6 +281,7 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
       <div
         ref={boxRef}
         className="viewer-canvas"
+        data-tool={measure.tool}
         tabIndex={0}
         role="img"
         aria-label={label ?? `Image ${image.id}: drag to change the window, wheel to zoom, Shift+drag to pan`}
@@ -224,7 +294,7 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
         onContextMenu={(e) => e.preventDefault()}
       >
         {fit.width > 0 && (
-          <div className="viewer-stack" style={{ width: fit.width, height: fit.height, transform: cssTransform(state.view) }}>
+          <div ref={stackRef} className="viewer-stack" style={{ width: fit.width, height: fit.height, transform: cssTransform(state.view) }}>
             <canvas
               ref={canvasRef}
               data-testid="viewer-image"
@@ -246,13 +316,38 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
                 style={{ opacity: overlay.opacity }}
               />
             )}
+            <MeasureShapes
+              cols={image.cols}
+              rows={image.rows}
+              items={measure.items}
+              draft={measure.draft}
+              selected={measure.selected}
+              screenScale={(fit.width / image.cols) * state.view.scale}
+            />
           </div>
         )}
+        <MeasureList
+          items={measure.items}
+          selected={measure.selected}
+          spacing={spacing}
+          plane={plane}
+          cols={image.cols}
+          rows={image.rows}
+          units={windows?.units ?? ''}
+          onSelect={measure.select}
+          onDelete={(id) => measure.remove(id)}
+        />
         <div className="viewer-overlay tl" aria-live="polite">
           <div>
             {image.rows}×{image.cols} · {image.bits_stored}-bit · {image.photometric_interpretation}
           </div>
           {image.view_position && <div>View {image.view_position}</div>}
+          {stack && stack.count > 1 && (
+            <div data-testid="viewer-stack-position">
+              Image {stack.index + 1} / {stack.count}
+            </div>
+          )}
+          {windows && !spacing && <div>No pixel spacing: lengths in px</div>}
         </div>
         <div className="viewer-overlay bl" data-testid="viewer-window">
           {windowLabel(effective, windows?.units ?? '')} · {presetLabel}
@@ -267,21 +362,30 @@ export function Viewer({ image, onPainted, ref, label, overlay }: ViewerProps) {
           </div>
         )}
       </div>
-      <ViewerToolbar apply={ctl.apply} invert={state.invert} preset={state.preset} presets={presets} />
+      <ViewerToolbar apply={apply} invert={state.invert} preset={state.preset} presets={presets} tool={measure.tool} />
     </div>
   )
 }
+
+const TOOLS: ReadonlyArray<readonly [Tool, string, string, string]> = [
+  ['window', 'w', 'W/L', 'Window/level drag'],
+  ['length', 'l', 'Length', 'Length'],
+  ['bidirectional', 'd', 'Bidir', 'Bidirectional (RECIST long and short axis)'],
+  ['ellipse', 'v', 'Ellipse', 'Ellipse (area, mean, SD)'],
+]
 
 function ViewerToolbar({
   apply,
   invert,
   preset,
   presets,
+  tool,
 }: {
   apply: (a: Action) => boolean
   invert: boolean
   preset: string | null
   presets: readonly Preset[]
+  tool: Tool
 }) {
   return (
     <div className="viewer-toolbar" role="toolbar" aria-label="Viewer tools">
@@ -310,6 +414,20 @@ function ViewerToolbar({
       <button type="button" aria-label="Reset view (key r)" onClick={() => apply({ type: 'reset' })}>
         Reset
       </button>
+      <span className="tool-sep" aria-hidden="true" />
+      {TOOLS.map(([t, key, text, name]) => (
+        <button
+          key={t}
+          type="button"
+          data-tool={t}
+          aria-pressed={tool === t}
+          aria-label={`${name} tool (key ${key})`}
+          title={`${name} (${key})`}
+          onClick={() => apply({ type: 'tool', tool: t })}
+        >
+          {text}
+        </button>
+      ))}
     </div>
   )
 }

@@ -37,6 +37,12 @@ export interface ImageWindows {
   modality: string
   units: string
   photometric: string
+  /** mm between pixel centres of the full image (row, column); null: measurements in px. */
+  pixel_spacing: [number, number] | null
+  spacing_source: string
+  /** The full image's shape: measurement coordinates are its pixels. */
+  rows: number
+  cols: number
   presets: Preset[]
   voi_lut: VoiLutData | null
 }

@@ -77,7 +77,9 @@ await run(async (browser) => {
       let away = null
       if (ds.studyImages > 1 && viewport.width === 1280) {
         const item = Number(await page.getByTestId('reading').getAttribute('data-image-id'))
-        await page.keyboard.press(']')
+        // The item may be any image of its study: step towards the other end of the stack.
+        const [, k, count] = (await text(page, 'viewer-stack-position')).match(/Image (\d+) \/ (\d+)/).map(Number)
+        await page.keyboard.press(k < count ? ']' : '[')
         await page.waitForSelector('[data-testid="not-the-item"]')
         await page.waitForFunction(
           (img) => Number(document.querySelector('[data-testid="reading"]').dataset.shownImageId) !== img,
