@@ -1,4 +1,6 @@
-"""The reading screen holds at 1280x800 and 1920x1080 with 4, 14 and 16 findings (issue #17.1), and
+"""The reading screen holds at 1280x800 and 1920x1080 with 4, 14 and 16 findings (issue #17.1): the
+report shows 8 lines or more and no control overlaps another, on the labels side and in the viewer
+(toolbar with the measurement tools, text overlays, study strip); screenshots at both sizes. And
 another image shown instead of the item is unmistakable and blocks the submit (issue #17.2)."""
 
 import hashlib
@@ -76,7 +78,11 @@ def test_reading_layout_holds_and_other_images_block_submit(browser, make_user, 
         expected = dict(SCHEMAS)[res["schema"]]
         assert res["n"] == expected, where
         for m in (res["m"], res["after"]):
+            # No control overlaps another anywhere on the screen (labels side, viewer toolbar, the
+            # viewer's text overlays, study strip), and none is cut off by the window.
             assert m["overlaps"] == [], (where, m["overlaps"])
+            assert m["offscreen"] == [], (where, m["offscreen"])
+            assert m["viewerControls"] >= 12, (where, m)  # the viewer's toolbar and overlays were seen
             # At least 8 report lines shown (the report has 15); it collapsed to 18 px before.
             assert m["reportContentLines"] >= 14 and m["reportLines"] >= 8, (where, m)
             assert m["submitVisible"], where

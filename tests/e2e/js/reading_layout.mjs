@@ -11,14 +11,20 @@ async function measure(page) {
     const lh = parseFloat(getComputedStyle(report).lineHeight)
     const scroll = document.querySelector('[data-testid="reading-scroll"]').getBoundingClientRect()
     const side = document.querySelector('.reading-side')
-    const sel = 'button, textarea, select, input, summary, .finding-name, .hint, .report, [data-testid="progress"], [role="alert"], h1'
+    // The whole workspace: the labels side and the viewer's toolbar, text overlays and study strip.
+    const sel =
+      'button, textarea, select, input, summary, .finding-name, .hint, .report, [data-testid="progress"], [role="alert"], h1, .viewer-overlay, .study-strip'
     const boxes = []
-    for (const el of side.querySelectorAll(sel)) {
+    const offscreen = []
+    for (const el of document.querySelector('.workspace').querySelectorAll(sel)) {
       const r = el.getBoundingClientRect()
       if (r.width < 1 || r.height < 1) continue
       // Rows scrolled out of the findings region are not on screen.
       if (el.closest('[data-testid="reading-scroll"]') && (r.bottom <= scroll.top || r.top >= scroll.bottom)) continue
+      // Thumbnails scrolled sideways in the study strip are not on screen either.
+      if (el.closest('.study-strip') && el !== el.closest('.study-strip')) continue
       boxes.push({ el, r })
+      if (r.left < -0.5 || r.top < -0.5 || r.right > innerWidth + 0.5 || r.bottom > innerHeight + 0.5) offscreen.push(el)
     }
     const name = (el) => `${el.tagName.toLowerCase()}.${el.className || ''}[${(el.textContent || '').trim().slice(0, 24)}]`
     const overlaps = []
@@ -27,6 +33,7 @@ async function measure(page) {
         const a = boxes[i]
         const b = boxes[j]
         if (a.el.contains(b.el) || b.el.contains(a.el)) continue
+        // Text overlays lie on the image by design; they must not lie on each other or on a control.
         const w = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left)
         const h = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top)
         if (w > 0.5 && h > 0.5) overlaps.push(`${name(a.el)} x ${name(b.el)}`)
@@ -44,7 +51,9 @@ async function measure(page) {
       }).length,
       submitVisible: submit.bottom <= sideBox.bottom + 0.5 && submit.top >= sideBox.top,
       overlaps,
+      offscreen: offscreen.map(name),
       controls: boxes.length,
+      viewerControls: boxes.filter((b) => !side.contains(b.el)).length,
     }
   })
 }
@@ -73,7 +82,7 @@ await run(async (browser) => {
       const progress1 = await text(page, 'progress')
       const problemsAfter = await page.getByTestId('submit-problem').count()
       const after = await measure(page)
-      if (viewport.width === 1280) await shot(page, `reading-layout-${ds.schema}-1280x800`)
+      await shot(page, `reading-layout-${ds.schema}-${viewport.width}x${viewport.height}`)
       let away = null
       if (ds.studyImages > 1 && viewport.width === 1280) {
         const item = Number(await page.getByTestId('reading').getAttribute('data-image-id'))
