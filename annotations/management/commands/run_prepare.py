@@ -10,12 +10,22 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = "migrate + collectstatic + demo_setup, with the time each took."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--no-static",
+            action="store_true",
+            help="leave collectstatic to the web server's start (make run builds the web UI meanwhile)",
+        )
+
     def handle(self, *args, **opts) -> None:
-        for label, name, kw in (
+        steps = [
             ("database schema", "migrate", {"interactive": False, "verbosity": 0}),
             ("static files", "collectstatic", {"interactive": False, "verbosity": 0}),
             ("demo data", "demo_setup", {}),
-        ):
+        ]
+        if opts["no_static"]:
+            steps = [s for s in steps if s[1] != "collectstatic"]
+        for label, name, kw in steps:
             t0 = time.monotonic()
             self.stdout.write(f"==> {label}")
             call_command(name, stdout=self.stdout, **kw)
