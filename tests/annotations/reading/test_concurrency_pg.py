@@ -95,8 +95,8 @@ def test_the_export_read_by_two_connections_equals_the_sequential_one(make_team,
     """The build reads chunks ahead on two connections sharing one snapshot; the bytes are those of
     the plain sequential read, whatever the chunking."""
     from annotations.models import Image, LabelSetSnapshot
-    from annotations.services.snapshot_files import label_chunks, write_label_set
-    from annotations.services.snapshots import _labels, _policy, snapshot_build
+    from annotations.services.snapshot_files import label_chunks, label_columns, write_label_set
+    from annotations.services.snapshots import _labels, _own_findings, _policy, snapshot_build
     from tests.annotations.reading.conftest import enqueue, read_item
 
     team = make_team("google4", readers_per_item=1)
@@ -110,10 +110,11 @@ def test_the_export_read_by_two_connections_equals_the_sequential_one(make_team,
     row = LabelSetSnapshot.objects.create(dataset=team.dataset, number=1, policy=_policy(team.dataset))
     snapshot = snapshot_build(row.pk, chunk_images=2)  # four chunks over the two reading connections
     assert snapshot.status == "ready" and snapshot.label_count == 28
+    final = _labels(snapshot, None)
     plain = write_label_set(
-        label_chunks(_labels(snapshot, None), Image.objects.filter(dataset=team.dataset), 5),
+        label_chunks(final, Image.objects.filter(dataset=team.dataset), 5),
         schema_key="google4",
-        findings=snapshot.policy["findings"],
+        columns=label_columns(final, schema_key="google4", findings=_own_findings(snapshot)),
         csv_path=tmp_path / "a.csv",
         jsonl_path=tmp_path / "a.jsonl",
     )
