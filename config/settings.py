@@ -174,8 +174,10 @@ ARBITER_JOB_HEARTBEAT_SECONDS = env.float("ARBITER_JOB_HEARTBEAT_SECONDS", defau
 ARBITER_JOB_STALE_SECONDS = env.float("ARBITER_JOB_STALE_SECONDS", default=60.0)
 ARBITER_REAPER_SECONDS = env.float("ARBITER_REAPER_SECONDS", default=30.0)
 ARBITER_JOB_MAX_ATTEMPTS = env.int("ARBITER_JOB_MAX_ATTEMPTS", default=3)
-# A queued job's task is sent again after this long (a message lost with a worker or a broker outage).
-ARBITER_JOB_QUEUED_RESEND_SECONDS = env.float("ARBITER_JOB_QUEUED_RESEND_SECONDS", default=600.0)
+# A queued job's task (or a quiet scoring job's remaining chunks) is sent again after this long: a
+# message lost with a worker killed between fetching it and claiming its job, or a broker outage.
+# Duplicates are harmless (the claim skips them).
+ARBITER_JOB_QUEUED_RESEND_SECONDS = env.float("ARBITER_JOB_QUEUED_RESEND_SECONDS", default=90.0)
 # A failed import keeps its uploaded file this long (for a retry); every other upload goes when its job ends.
 ARBITER_FAILED_UPLOAD_KEEP_HOURS = env.float("ARBITER_FAILED_UPLOAD_KEEP_HOURS", default=24.0)
 

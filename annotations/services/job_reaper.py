@@ -10,11 +10,14 @@ safe to run from many places at once: every change is a conditional UPDATE that 
   `queued` and their task is sent again: the rerun skips what was stored. A scoring job keeps its
   chunk plan; the chunks a dead worker had claimed are sent again (a chunk's own claim makes a
   duplicate harmless), or the finaliser when all are done; chunks merely waiting in a busy queue
-  cost nothing. After ARBITER_JOB_MAX_ATTEMPTS such losses the job fails with the reason ("worker
+  cost nothing. A chunk whose own beat is stale is sent again even while other chunks of its job
+  still run on live workers. After ARBITER_JOB_MAX_ATTEMPTS such losses the job fails with the reason ("worker
   lost"), as does a kind the reaper cannot re-send.
-* A queued job whose task was sent more than ARBITER_JOB_QUEUED_RESEND_SECONDS ago is sent again
-  (a message lost with a killed worker, a broker that was down when it was queued); the claim in
-  annotations.services.job_lifecycle makes the duplicate a no-op.
+* A queued job whose task was sent more than ARBITER_JOB_QUEUED_RESEND_SECONDS (90) ago is sent
+  again (a message lost with a worker killed between fetching it and claiming the job: the
+  filesystem broker deletes a message when it is fetched; a broker that was down when it was
+  queued); the claim in annotations.services.job_lifecycle makes the duplicate a no-op. A scoring
+  job with no chunk claimed for as long gets its remaining chunks sent again the same way.
 * Training runs whose heartbeat stopped are failed (or cancelled, if a cancel was asked) by
   `training_runs_reap`, with the same staleness.
 * Upload folders nothing needs any more are removed (annotations.services.uploads.uploads_sweep).
@@ -55,7 +58,7 @@ def max_attempts() -> int:
 
 
 def queued_resend_seconds() -> float:
-    return float(getattr(settings, "ARBITER_JOB_QUEUED_RESEND_SECONDS", 600))
+    return float(getattr(settings, "ARBITER_JOB_QUEUED_RESEND_SECONDS", 90))
 
 
 def job_send(job: Job) -> bool:
@@ -157,6 +160,46 @@ def _recover_scoring(job: Job, cutoff, now, counts: dict[str, int]) -> None:
     counts["requeued"] += 1
 
 
+def _resend_dead_chunks(job: Job, now, counts: dict[str, int]) -> None:
+    """A scoring job still beating (other chunks run on live workers) may hold a chunk whose own
+    worker died: its beat is stale and its process gone. Send that chunk again now (an attempt),
+    rather than when the whole job goes quiet."""
+    from mlworker.tasks.gpu import score_chunk
+
+    cutoff = (now - timedelta(seconds=stale_seconds())).timestamp()
+
+    def dead(summary: dict) -> list[int]:
+        done = summary.get("done_chunks", {})
+        return sorted(
+            int(n)
+            for n, beat in summary.get("chunk_beats", {}).items()
+            if n not in done and beat and float(beat[1]) < cutoff and not claim_alive_here(beat[0])
+        )
+
+    if not dead(job.summary or {}) or job.attempts >= max_attempts():
+        return  # (out of attempts: the job is failed once it goes quiet, by _recover_scoring)
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING).first()
+        lost = dead(locked.summary) if locked is not None else []
+        if not lost:
+            return
+        for n in lost:
+            locked.summary["chunk_beats"].pop(str(n))
+        locked.attempts += 1
+        locked.save(update_fields=["summary", "attempts"])
+    log.warning(
+        "scoring job %s: chunks %s lost their worker; re-sent (attempt %s)", job.pk, lost, locked.attempts
+    )
+    try:
+        plan = dict(scoring_plan(job.pk) or [])
+        for n in lost:
+            if n in plan:
+                score_chunk.delay(job.params.get("model_version"), plan[n], job.pk, n)
+    except Exception:
+        log.warning("scoring job %s: chunks could not be re-sent now", job.pk, exc_info=True)
+    counts["requeued"] += 1
+
+
 def _fail_lost(job: Job, cutoff, now) -> bool:
     seconds = (now - (job.heartbeat_at or job.started_at or now)).total_seconds()
     message = (
@@ -234,6 +277,9 @@ def jobs_reap(*, now=None) -> dict[str, int]:
     cutoff = stale_cutoff(now)
     for job in Job.objects.filter(stale_q(cutoff), status=JobStatus.RUNNING).select_related("dataset"):
         _recover(job, cutoff, now, counts)
+    beating = Job.objects.filter(kind=JobKind.SCORING, status=JobStatus.RUNNING).exclude(stale_q(cutoff))
+    for job in beating.filter(summary__has_key="chunk_beats"):
+        _resend_dead_chunks(job, now, counts)
 
     since = now - timedelta(seconds=queued_resend_seconds())
     waiting = Q(heartbeat_at__lt=since) | Q(heartbeat_at__isnull=True, created_at__lt=since)

@@ -87,11 +87,13 @@ def start_redis(workdir: Path) -> RedisServer:
 Worker = WorkerProcess
 
 # Fast job lifecycle for tests (annotations.services.job_lifecycle / job_reaper): beat twice a
-# second, stale after 3 s, the worker's reaper timer every second.
+# second, stale after 3 s, the worker's reaper timer every second, lost messages re-sent after 10 s.
 LIFECYCLE_ENV = {
     "ARBITER_JOB_HEARTBEAT_SECONDS": "0.5",
     "ARBITER_JOB_STALE_SECONDS": "3",
     "ARBITER_REAPER_SECONDS": "1",
+    # a task killed between its fetch and its claim: the job waits this long (90 s in production)
+    "ARBITER_JOB_QUEUED_RESEND_SECONDS": "10",
 }
 
 

@@ -373,3 +373,25 @@ def test_a_pacs_sync_is_a_job_retried_while_the_pacs_is_down_then_failed_with_th
     assert jobs_reap()["requeued"] == 1  # the re-sent task found the PACS down too: it will retry
     job.refresh_from_db()
     assert job.attempts == 1 and job.status == JobStatus.QUEUED
+
+
+def test_a_lost_chunk_is_sent_again_while_other_chunks_still_run(
+    scoring_job, chexnet, settings, eager_celery
+):
+    import time as clock
+
+    from annotations.models import Prediction
+    from annotations.services.scoring import scoring_chunk_claim
+
+    settings.ARBITER_JOB_STALE_SECONDS = 30
+    job, plan = scoring_job
+    assert scoring_chunk_claim(job.pk, 0, dead_claim())  # its worker was killed 31 s ago ...
+    summary = Job.objects.get(pk=job.pk).summary
+    summary["chunk_beats"]["0"][1] = clock.time() - 31
+    Job.objects.filter(pk=job.pk).update(summary=summary, heartbeat_at=timezone.now())  # ... others beat
+    assert jobs_reap()["requeued"] == 1  # chunk 0 re-sent (and run here, eagerly)
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING and job.attempts == 1  # chunk 1 still to come
+    assert "0" in job.summary["done_chunks"] and "0" not in job.summary.get("chunk_beats", {})
+    assert Prediction.objects.filter(model_version=chexnet).count() == len(plan[0])
+    assert jobs_reap()["requeued"] == 0
