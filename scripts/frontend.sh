@@ -47,7 +47,7 @@ schema() {
   want=$(find "$ROOT/annotations" "$ROOT/config" "$ROOT/mlworker" -name '*.py' -not -path '*/migrations/*' \
            -not -path "$ROOT/mlworker/ml/*" -print0 2>/dev/null | sort -z | xargs -0 cat | hash_of)
   if [ ! -f "$CACHE/openapi.yml" ] || [ ! -f "$FE/src/api/schema.d.ts" ] || ! stamp_ok schema "$want"; then
-    say "generating the API client from the OpenAPI schema"
+    say "the API code changed: regenerating the OpenAPI schema"
     "$PY" "$ROOT/manage.py" spectacular --file "$CACHE/openapi.yml" --validate >"$CACHE/spectacular.log" 2>&1 \
       || { cat "$CACHE/spectacular.log" >&2; exit 1; }
     stamp_set schema "$want"
@@ -57,6 +57,7 @@ schema() {
   local api
   api=$(hash_of <"$CACHE/openapi.yml")
   if [ ! -f "$FE/src/api/schema.d.ts" ] || ! stamp_ok client "$api"; then
+    say "generating the API client from the changed OpenAPI schema"
     (cd "$FE" && npx --no-install openapi-typescript "$CACHE/openapi.yml" -o src/api/schema.d.ts \
        >"$CACHE/openapi-typescript.log" 2>&1) || { cat "$CACHE/openapi-typescript.log" >&2; exit 1; }
     stamp_set client "$api"
