@@ -2,7 +2,11 @@
 queues one ``pacs_sync_source`` per enabled source, each a Job (kind ``pacs``) through the job
 lifecycle: claimed, beating while it imports, cancellable, re-queued by the reaper if its worker dies
 (the import is idempotent and resumable). A PACS that is down is retried with backoff (the job waits
-`queued` meanwhile), then the job fails with the reason."""
+`queued` meanwhile), then the job fails with the reason.
+
+Sending the labels back (one label SR per study) is a Job of the same kind with
+``params["direction"] == "export"``: ``pacs_send_labels_job``, idempotent too (an unchanged study's SR
+keeps its UID, so a resend stores nothing new)."""
 
 from celery import shared_task
 
@@ -10,7 +14,7 @@ from annotations.ingest.pacs import PacsError, pacs_import
 from annotations.models import Job, PacsSource
 from annotations.models.choices import ACTIVE_JOB_STATUSES, JobKind
 from annotations.services.job_lifecycle import job_claim
-from annotations.services.pacs import pacs_sync, periodic_query
+from annotations.services.pacs import labels_sr_send, pacs_sync, periodic_query
 
 
 @shared_task(
@@ -68,3 +72,32 @@ def pacs_sync_all() -> list[int]:
     for source in sources:
         pacs_sync_job_start(source)
     return [s.pk for s in sources]
+
+
+EXPORT = "export"
+
+
+def pacs_labels_job_create(source: PacsSource) -> Job:
+    """The Job row of sending `source`'s dataset's final labels back to the PACS."""
+    return Job.objects.create(
+        kind=JobKind.PACS, dataset_id=source.dataset_id, params={"source": source.pk, "direction": EXPORT}
+    )
+
+
+@shared_task(bind=True, acks_late=True)
+def pacs_send_labels_job(self, job_id: int) -> dict:
+    """Send one label SR per study with final labels; beats, reports studies done, stops on cancel."""
+    run = job_claim(job_id, task_id=self.request.id or "")
+    if run is None:  # finished, cancelled, or sending on a live worker
+        return {"job": job_id, "skipped": True}
+
+    def progress(done: int, total: int) -> None:
+        run.check_cancelled()
+        run.progress(done, total)
+
+    with run:
+        source = PacsSource.objects.select_related("dataset").get(pk=run.job.params["source"])
+        result = labels_sr_send(source=source, on_progress=progress)
+        n = len(result.sent) + result.skipped
+        run.finish(summary={"sent": len(result.sent), "skipped": result.skipped}, errors=[], done=n, total=n)
+    return run.result

@@ -88,11 +88,14 @@ def job_send(job: Job) -> bool:
             return False
         build_snapshot.delay(snapshot_id)
     elif job.kind == JobKind.PACS:
-        from annotations.pacs_tasks import pacs_sync_source
+        from annotations.pacs_tasks import EXPORT, pacs_send_labels_job, pacs_sync_source
 
         if not job.params.get("source"):
             return False
-        pacs_sync_source.delay(job.params["source"], job.pk)
+        if job.params.get("direction") == EXPORT:
+            pacs_send_labels_job.delay(job.pk)
+        else:
+            pacs_sync_source.delay(job.params["source"], job.pk)
     elif job.kind == JobKind.INDEX:
         from mlworker.retrieval_tasks import build_retrieval_index
 

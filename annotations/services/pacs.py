@@ -6,6 +6,7 @@ periodic sync asks for (the source's modality, StudyDate within its look-back wi
 """
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -189,18 +190,26 @@ class LabelSrSendResult:
 
 
 def labels_sr_send(
-    *, source: PacsSource, study_ids: list[int] | None = None, client: PacsClient | None = None
+    *,
+    source: PacsSource,
+    study_ids: list[int] | None = None,
+    client: PacsClient | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> LabelSrSendResult:
     """STOW-RS one label SR per study of the source's dataset that has published final labels.
 
     Sending again after no change sends the same SR instance (same UID): the PACS keeps one copy.
+    `on_progress(done, total)` is called before each study (a job's heartbeat and cancel check).
     """
     client = client or PacsClient(source.url)
     studies = Study.objects.filter(dataset=source.dataset).select_related("dataset__schema").order_by("id")
     if study_ids is not None:
         studies = studies.filter(pk__in=study_ids)
+    total = studies.count() if on_progress else 0
     sent, skipped = [], 0
-    for study in studies:
+    for done, study in enumerate(studies):
+        if on_progress:
+            on_progress(done, total)
         payload = study_labels(study)
         if payload is None:
             skipped += 1

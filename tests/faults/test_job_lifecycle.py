@@ -375,6 +375,22 @@ def test_a_pacs_sync_is_a_job_retried_while_the_pacs_is_down_then_failed_with_th
     assert job.attempts == 1 and job.status == JobStatus.QUEUED
 
 
+def test_a_pacs_label_export_whose_worker_died_is_sent_again_as_an_export(dataset, settings, eager_celery):
+    from annotations.pacs_tasks import pacs_labels_job_create
+    from annotations.services.pacs import pacs_source_get_or_create
+    from tests.support.ports import free_port
+
+    settings.ARBITER_JOB_STALE_SECONDS = 30
+    source, _ = pacs_source_get_or_create(dataset=dataset, url=f"http://127.0.0.1:{free_port()}/dicom-web")
+    job = pacs_labels_job_create(source)
+    _age(job, 31, status=JobStatus.RUNNING, claim="dead", errors=[])
+    assert jobs_reap()["requeued"] == 1
+    job.refresh_from_db()
+    # re-sent to the export task, not the sync: no study has final labels, so nothing to send and the
+    # PACS (down) is never asked; a sync would have failed reaching it
+    assert (job.status, job.attempts, job.summary) == (JobStatus.SUCCEEDED, 1, {"sent": 0, "skipped": 0})
+
+
 def test_a_lost_chunk_is_sent_again_while_other_chunks_still_run(
     scoring_job, chexnet, settings, eager_celery
 ):

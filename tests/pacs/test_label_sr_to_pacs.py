@@ -9,7 +9,7 @@ import requests
 from django.core.management import call_command
 
 from annotations.ingest.pacs import PacsClient, PacsQuery, pacs_import
-from annotations.models import IdentityMapping, Image, Label, Report
+from annotations.models import IdentityMapping, Image, Job, Label, Report
 from annotations.models.choices import LabelSource, Role
 from annotations.services.datasets import dataset_get_or_create, membership_grant
 from annotations.services.pacs import labels_sr_send, pacs_source_get_or_create
@@ -91,6 +91,10 @@ def test_final_labels_reach_the_pacs_as_an_sr(loaded_orthanc, make_user, setting
             "pacs_send_labels", "--dataset", "sr-out", "--url", loaded_orthanc.dicomweb_url, stdout=out
         )
         assert f"{n_studies} studies; 0 studies without" in out.getvalue()
+        # The command ran as a Job an admin sees and can cancel: kind pacs, direction export, ended.
+        job = Job.objects.get(kind="pacs", params__direction="export")
+        assert (job.status, job.done, job.total) == ("succeeded", n_studies, n_studies)
+        assert job.summary == {"sent": n_studies, "skipped": 0} and job.heartbeat_at is not None
         srs = client.dicomweb.search_for_instances(search_filters={"Modality": "SR"})
         assert len({i["00080018"]["Value"][0] for i in srs} & set(result.sent)) == n_studies
 
@@ -106,3 +110,17 @@ def test_final_labels_reach_the_pacs_as_an_sr(loaded_orthanc, make_user, setting
             for hit in requests.post(f"{loaded_orthanc.url}/tools/lookup", data=uid, timeout=10).json():
                 if hit.get("Type") == "Instance":
                     loaded_orthanc.delete_instance(hit["ID"])
+
+
+def test_a_label_export_cancelled_before_it_runs_sends_nothing_and_stays_cancelled(loaded_orthanc, make_user):
+    from annotations.pacs_tasks import pacs_labels_job_create, pacs_send_labels_job
+    from annotations.services.jobs import job_cancel
+
+    dataset, _ = dataset_get_or_create(slug="sr-cancel", schema_key="chestxray14")
+    source, _ = pacs_source_get_or_create(dataset=dataset, url=loaded_orthanc.dicomweb_url)
+    admin = make_user("pacs-admin", staff=True)
+    job = pacs_labels_job_create(source)
+    job_cancel(job=job, user=admin)
+    assert pacs_send_labels_job.apply(args=(job.pk,)).get() == {"job": job.pk, "skipped": True}
+    job.refresh_from_db()
+    assert (job.status, job.done, job.summary) == ("cancelled", 0, {})
