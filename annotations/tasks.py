@@ -31,7 +31,17 @@ def import_job(self, job_id: int) -> dict:
         run.check_cancelled()
         summary = run_importer(job.params["importer"], job.dataset, paths, on_progress=on_progress)
         summary.prepend_errors(unpack)
-        run.finish(summary=summary.counts(), errors=summary.as_dict()["errors"])
+        if summary.error_counts and not summary.imported_anything:
+            # Nothing stored and errors: a failed import, not a success with an error list (issue #13.3).
+            classes = ", ".join(f"{c.code} ({c.count})" for c in summary.error_classes())
+            run.fail(
+                f"Nothing was imported: {classes}.",
+                code="nothing_imported",
+                errors=summary.as_dict()["errors"],
+                summary=summary.counts(),
+            )
+        else:
+            run.finish(summary=summary.counts(), errors=summary.as_dict()["errors"])
     job.refresh_from_db()
     upload_release(job)
     return run.result

@@ -46,6 +46,27 @@ def test_upload_zip_of_dicoms_imports_with_per_file_errors(
     assert body["summary"]["created"] == 2 and body["errors"][0]["code"] == "not_dicom"
 
 
+def test_an_upload_that_imports_nothing_is_a_failed_job_naming_its_error_classes(
+    admin_client, dataset, eager_celery, django_capture_on_commit_callbacks
+):
+    before = Image.objects.filter(dataset=dataset).count()
+    payload = zip_of({f"junk{i}.dcm": b"garbage bytes" for i in range(3)})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = admin_client.post(
+            f"/api/v1/datasets/{dataset.pk}/imports/",
+            {"importer": "dicom", "file": SimpleUploadedFile("bad.zip", payload)},
+            format="multipart",
+        )
+    assert r.status_code == 202, r.content
+    job = Job.objects.get(pk=r.json()["id"])
+    assert job.status == "failed" and job.finished_at is not None
+    assert job.errors[0]["code"] == "nothing_imported"
+    assert "not_dicom (3)" in job.errors[0]["message"]
+    assert [e["code"] for e in job.errors[1:]] == ["not_dicom"] * 3
+    assert job.summary["failed"] == 3 and job.summary["errors_by_class"] == {"not_dicom": 3}
+    assert Image.objects.filter(dataset=dataset).count() == before
+
+
 def test_upload_over_the_size_limit_is_refused_and_stores_nothing(admin_client, dataset, settings):
     settings.ARBITER_MAX_UPLOAD_BYTES = 1000
     r = admin_client.post(
