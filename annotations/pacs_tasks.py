@@ -16,6 +16,8 @@ from annotations.models.choices import ACTIVE_JOB_STATUSES, JobKind
 from annotations.services.job_lifecycle import job_claim
 from annotations.services.pacs import labels_sr_send, pacs_sync, periodic_query
 
+EXPORT = "export"  # params["direction"] of a label export job (a sync has no direction)
+
 
 @shared_task(
     bind=True,
@@ -56,9 +58,8 @@ def pacs_sync_source(self, source_id: int, job_id: int | None = None) -> dict:
 
 def pacs_sync_job_start(source: PacsSource) -> Job | None:
     """Queue a sync of `source` as a Job; None when one is already queued or running for it."""
-    if Job.objects.filter(
-        kind=JobKind.PACS, params__source=source.pk, status__in=ACTIVE_JOB_STATUSES
-    ).exists():
+    syncs = Job.objects.filter(kind=JobKind.PACS, params__source=source.pk).exclude(params__direction=EXPORT)
+    if syncs.filter(status__in=ACTIVE_JOB_STATUSES).exists():
         return None
     job = Job.objects.create(kind=JobKind.PACS, dataset_id=source.dataset_id, params={"source": source.pk})
     pacs_sync_source.delay(source.pk, job.pk)
@@ -72,9 +73,6 @@ def pacs_sync_all() -> list[int]:
     for source in sources:
         pacs_sync_job_start(source)
     return [s.pk for s in sources]
-
-
-EXPORT = "export"
 
 
 def pacs_labels_job_create(source: PacsSource) -> Job:

@@ -376,13 +376,19 @@ def test_a_pacs_sync_is_a_job_retried_while_the_pacs_is_down_then_failed_with_th
 
 
 def test_a_pacs_label_export_whose_worker_died_is_sent_again_as_an_export(dataset, settings, eager_celery):
-    from annotations.pacs_tasks import pacs_labels_job_create
+    from annotations.pacs_tasks import pacs_labels_job_create, pacs_sync_job_start
     from annotations.services.pacs import pacs_source_get_or_create
     from tests.support.ports import free_port
 
     settings.ARBITER_JOB_STALE_SECONDS = 30
     source, _ = pacs_source_get_or_create(dataset=dataset, url=f"http://127.0.0.1:{free_port()}/dicom-web")
     job = pacs_labels_job_create(source)
+    # a queued export is not a sync of the source: the periodic sync still starts beside it
+    with pytest.raises(Retry):  # the sync started (eagerly here) and found the PACS down
+        pacs_sync_job_start(source)
+    sync = Job.objects.exclude(pk=job.pk).get(kind=JobKind.PACS, dataset=dataset)
+    assert sync.params == {"source": source.pk}
+    Job.objects.filter(pk=sync.pk).update(status=JobStatus.CANCELLED)
     _age(job, 31, status=JobStatus.RUNNING, claim="dead", errors=[])
     assert jobs_reap()["requeued"] == 1
     job.refresh_from_db()
