@@ -86,8 +86,6 @@ for model in (
     m.Study,
     m.Report,
     m.QCFlag,
-    m.ModelVersion,
-    m.TrainingRun,
     m.LabelSetSnapshot,
 ):
     admin.site.register(model)

@@ -9,3 +9,6 @@ class AnnotationsConfig(AppConfig):
 
     def ready(self) -> None:
         from annotations.auth import checks  # noqa: F401  (registers the deployment checks)
+        from annotations.ingest.uploads import register_upload_hooks
+
+        register_upload_hooks()

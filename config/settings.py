@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and ReDoc served from the installed package, not a CDN
     "annotations",
-    "mlworker",
+    "learning",
 ]
 
 MIDDLEWARE = [
@@ -166,7 +166,7 @@ ARBITER_UNDO_GRACE_SECONDS = env.int("ARBITER_UNDO_GRACE_SECONDS", default=60)
 # Similar-case search is exact up to this many embeddings, approximate (FAISS IVF) beyond.
 ARBITER_RETRIEVAL_EXACT_MAX = env.int("ARBITER_RETRIEVAL_EXACT_MAX", default=50_000)
 ARBITER_MODEL_SIZE = env.str("ARBITER_MODEL_SIZE", default="tiny")
-# The job lifecycle (annotations.services.job_lifecycle, job_reaper): the worker running a job or a
+# The job lifecycle (annotations.services.jobs.lifecycle, job_reaper): the worker running a job or a
 # training run beats every HEARTBEAT seconds (a thread: even inside a long call); one silent for
 # STALE seconds lost its worker, and the reaper (a timer in every worker, every REAPER seconds, and
 # beat) re-queues it (idempotent kinds, at most MAX_ATTEMPTS times) or fails it with the reason.

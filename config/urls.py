@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/v1/", include("annotations.api.urls")),
+    path("api/v1/", include("learning.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     # The web UI (keep last): every other path loads the single-page app, which routes on the client.
     re_path(r"^(?!api/|admin/|accounts/|static/|media/).*$", spa_shell, name="spa"),

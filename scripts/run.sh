@@ -29,7 +29,7 @@ echo "==> starting the web server and warming its workers"
 $PY scripts/warm_web.py "http://$HOST:$PORT" admin arbiter-demo
 # The worker, started once the web server is warm (its start, torch included, would otherwise take
 # the CPU from the warm-up; the demo's queued jobs wait a few seconds more), and restarted if it dies
-# (killed, out of memory). Its own reaper timer re-queues what a dead worker was running (annotations.services.job_reaper): there is no beat here, and the filesystem
+# (killed, out of memory). Its own reaper timer re-queues what a dead worker was running (annotations.services.jobs.reaper): there is no beat here, and the filesystem
 # broker cannot redeliver. Its own process group, so one signal stops the loop and the worker.
 setsid bash -c "while true; do $PY -m celery -A config worker -Q default,gpu -c 1 -l INFO; \
   echo \"worker exited (\$?); restarting in 2 s\"; sleep 2; done" >"$ARBITER_VAR_DIR/log/worker.log" 2>&1 &

@@ -67,7 +67,7 @@ def make_user(db):
 @pytest.fixture(scope="session")
 def cohort_dir(tmp_path_factory) -> Path:
     """The default synthetic cohort, generated once per test session (seed 0)."""
-    from mlworker.ml.synthetic.cohort import CohortConfig, generate_cohort
+    from synthetic.cohort import CohortConfig, generate_cohort
 
     out = tmp_path_factory.mktemp("cohort")
     generate_cohort(out, CohortConfig(seed=0))
@@ -77,7 +77,7 @@ def cohort_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_cohort_dir(tmp_path_factory) -> Path:
     """A small cohort for importer tests."""
-    from mlworker.ml.synthetic.cohort import CohortConfig, generate_cohort
+    from synthetic.cohort import CohortConfig, generate_cohort
 
     out = tmp_path_factory.mktemp("small-cohort")
     generate_cohort(out, CohortConfig(seed=1, n_cxr_patients=12, n_oct_patients=4, n_pediatric=4))

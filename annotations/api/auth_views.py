@@ -19,7 +19,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from annotations.auth import lockout
-from annotations.services.errors import DomainError, ForbiddenError, NotFoundError
+from annotations.errors import DomainError, ForbiddenError, NotFoundError
 
 
 class LockedOutError(DomainError):

@@ -18,8 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from annotations.api.error_log import stack_without_messages
-from annotations.services.errors import DomainError
-from annotations.services.io_errors import describe_os_error
+from annotations.errors import DomainError
+from annotations.io_errors import describe_os_error
 
 log = logging.getLogger("arbiter.errors")
 

@@ -12,7 +12,7 @@ from annotations.api import auth_views
 from annotations.api.params import int_param, validated
 from annotations.models import AuditEvent
 from annotations.selectors.audit_log import ACCESS_ACTIONS, audit_events
-from annotations.services.identity import KINDS, identity_reveal
+from annotations.services.privacy.identity import KINDS, identity_reveal
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

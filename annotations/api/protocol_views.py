@@ -1,5 +1,5 @@
 """The reading protocol's presets, and the cases stuck without an eligible adjudicator (admins).
-Thin: annotations.services.protocol_presets and annotations.selectors.stuck_cases decide."""
+Thin: annotations.services.datasets.protocol_presets and annotations.selectors.stuck_cases decide."""
 
 from dataclasses import asdict
 
@@ -14,7 +14,7 @@ from annotations.api.serializers import ProtocolPresetSerializer
 from annotations.models.choices import Role
 from annotations.selectors.access import access_dataset
 from annotations.selectors.stuck_cases import stuck_cases
-from annotations.services.protocol_presets import DEFAULT_PRESET, PRESETS
+from annotations.services.datasets.protocol_presets import DEFAULT_PRESET, PRESETS
 
 
 class PresetsOut(serializers.Serializer):

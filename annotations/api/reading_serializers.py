@@ -10,7 +10,7 @@ from rest_framework import serializers
 from annotations.api.serializers import ImageSerializer
 from annotations.models import Label, LabelSetSnapshot, QCFlag
 from annotations.models.choices import HowReached, QCKind, QCStatus, Split, WorkState
-from annotations.services.qc_review import ACTIONS, ROTATIONS
+from annotations.services.qc.review import ACTIONS, ROTATIONS
 
 MAX_COMMENT = 10_000
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from annotations.api import reading_serializers as s
 from annotations.api import undo_skip_serializers as us
 from annotations.api.params import int_param, object_id, validated
+from annotations.errors import InvalidInputError, NotFoundError
 from annotations.models import Read, SkipReason, WorkItem
 from annotations.models.choices import Role, WorkState
 from annotations.selectors.access import access_dataset, access_datasets, roles_on
@@ -22,12 +23,11 @@ from annotations.selectors.reads import (
     reads_visible,
 )
 from annotations.selectors.worklist import active_claims, worklist_summary
-from annotations.services.adjudication import case_decide, case_respond
-from annotations.services.errors import InvalidInputError, NotFoundError
-from annotations.services.read_skip import read_skip
-from annotations.services.read_undo import read_undo, undo_grace_seconds
-from annotations.services.reading import read_release, read_renew, read_revise, read_submit
-from annotations.services.worklist import worklist_enqueue, worklist_next, worklist_reprioritise
+from annotations.services.adjudication.rounds import case_decide, case_respond
+from annotations.services.reading.first_reads import read_release, read_renew, read_revise, read_submit
+from annotations.services.reading.skip import read_skip
+from annotations.services.reading.undo import read_undo, undo_grace_seconds
+from annotations.services.reading.worklist import worklist_enqueue, worklist_next, worklist_reprioritise
 
 WORKERS = (Role.RADIOLOGIST, Role.ADJUDICATOR, Role.ADMIN)
 OVERSEERS = (Role.ADJUDICATOR, Role.ADMIN)

@@ -14,8 +14,8 @@ from annotations.selectors.access import access_dataset, access_datasets, roles_
 from annotations.selectors.agreement import agreement_stats
 from annotations.selectors.final_labels import final_label_get, published_final_labels
 from annotations.selectors.qc_flags import qc_flags_list
-from annotations.services.corrections import label_correct
-from annotations.services.qc_review import qc_resolve
+from annotations.services.adjudication.corrections import label_correct
+from annotations.services.qc.review import qc_resolve
 
 ANY_ROLE = (Role.RADIOLOGIST, Role.ADJUDICATOR, Role.ADMIN, Role.EXPORT)
 QC_ROLES = (Role.RADIOLOGIST, Role.ADJUDICATOR, Role.ADMIN)

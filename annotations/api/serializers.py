@@ -5,8 +5,8 @@ from rest_framework import serializers
 from annotations.ingest.registry import IMPORTERS
 from annotations.models import Dataset, Finding, Image, Job, Label, Study
 from annotations.models.choices import TieRule
-from annotations.services.datasets import PEDIATRIC_MAX_YEARS, POLICY_FIELDS, READERS_MAX, ROUNDS_MAX
-from annotations.services.protocol_presets import PRESETS, preset_matching
+from annotations.services.datasets.datasets import PEDIATRIC_MAX_YEARS, POLICY_FIELDS, READERS_MAX, ROUNDS_MAX
+from annotations.services.datasets.protocol_presets import PRESETS, preset_matching
 
 
 class FindingSerializer(serializers.ModelSerializer):

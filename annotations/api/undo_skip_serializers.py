@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from annotations.api.reading_serializers import ReadSummarySerializer
 from annotations.models import SkipReason
-from annotations.services.read_skip import NOTE_MAX
+from annotations.services.reading.skip import NOTE_MAX
 
 
 class UndoAnswerSerializer(serializers.Serializer):

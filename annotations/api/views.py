@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotations.api import serializers as s
+from annotations.errors import NotFoundError
+from annotations.ingest.uploads import import_upload
 from annotations.models import Label, Study
 from annotations.models.choices import Role
 from annotations.selectors.access import (
@@ -22,12 +24,9 @@ from annotations.selectors.access import (
     access_jobs,
     object_id,
 )
-from annotations.services.datasets import dataset_policy_update
-from annotations.services.errors import NotFoundError
-from annotations.services.jobs import job_cancel
-from annotations.services.nlp_labels import nlp_job_start
+from annotations.services.datasets.datasets import dataset_policy_update
+from annotations.services.jobs.records import job_cancel
 from annotations.services.rendering import image_pixels, image_render, image_thumbnail, image_windows
-from annotations.services.uploads import import_upload
 
 
 class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
@@ -48,7 +47,7 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
         """Change the dataset's reading policy (admins). Send only the fields to change; all or nothing.
 
         A new readers_per_item also applies to queued items still taking first reads, never below
-        the reads they already have (see annotations.services.datasets).
+        the reads they already have (see annotations.services.datasets.datasets).
         """
         dataset = access_dataset(request.user, pk, roles=(Role.ADMIN,))
         body = s.DatasetPolicySerializer(data=request.data)
@@ -74,14 +73,6 @@ class DatasetViewSet(viewsets.ReadOnlyModelViewSet):
             upload=body.validated_data["file"],
             user=request.user,
         )
-        return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
-
-    @extend_schema(request=None, responses={202: s.JobSerializer})
-    @action(detail=True, methods=["post"], url_path="nlp")
-    def nlp(self, request: Request, pk=None) -> Response:
-        """Mine labels from the dataset's stored reports on a worker (idempotent per pipeline version)."""
-        dataset = access_dataset(request.user, pk, roles=(Role.ADMIN,))
-        job = nlp_job_start(dataset=dataset, user=request.user)
         return Response(s.JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -8,9 +8,9 @@ from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.store import PatientInfo, StudyInfo
 from annotations.models import Dataset
 from annotations.models.choices import LabelSource, LabelValue
+from annotations.services.datasets.schemas import schema_ensure
 from annotations.services.labels import LabelInput, findings_by_key, labels_put
-from annotations.services.schemas import schema_ensure
-from mlworker.ml.label_schemas import CXR14_FINDINGS, NO_FINDING
+from layouts.label_schemas import CXR14_FINDINGS, NO_FINDING
 
 CSV_NAME = "Data_Entry_2017.csv"
 REQUIRED = (

@@ -8,9 +8,9 @@ from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.store import PatientInfo, StudyInfo
 from annotations.models import Dataset
 from annotations.models.choices import LabelSource, LabelValue
+from annotations.services.datasets.schemas import schema_ensure
 from annotations.services.labels import LabelInput, findings_by_key, labels_put
-from annotations.services.schemas import schema_ensure
-from mlworker.ml.label_schemas import CHEXPERT_FINDINGS
+from layouts.label_schemas import CHEXPERT_FINDINGS
 
 REQUIRED = ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", *CHEXPERT_FINDINGS)
 # Stanford's labels come from the CheXpert labeler run on the reports.

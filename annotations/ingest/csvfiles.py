@@ -5,7 +5,7 @@ import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from annotations.services.errors import InvalidInputError
+from annotations.errors import InvalidInputError
 
 Rows = Iterator[tuple[int, dict[str, str]]]
 

@@ -12,9 +12,6 @@ from pathlib import Path
 import pydicom
 from django.conf import settings
 
-from annotations.imaging.dicom import decode_dicom, extract_report_text, read_dicom_meta
-from annotations.imaging.errors import ImagingError, NoPixelDataError
-from annotations.imaging.sr_marks import ARBITER_SR_MANUFACTURER
 from annotations.ingest.reports import report_upsert
 from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.sources import Blob, iter_blobs
@@ -28,6 +25,9 @@ from annotations.ingest.store import (
 )
 from annotations.models import Dataset
 from annotations.models.choices import FileFormat
+from imaging.dicom import decode_dicom, extract_report_text, read_dicom_meta
+from imaging.errors import ImagingError, NoPixelDataError
+from imaging.sr_marks import ARBITER_SR_MANUFACTURER
 
 _UID_MAX = 128  # the UID columns' size
 

@@ -19,8 +19,8 @@ from annotations.ingest.google_sets import parse_value
 from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.models import Dataset, Finding, Image
 from annotations.models.choices import LabelSource, LabelValue
+from annotations.services.datasets.schemas import schema_ensure
 from annotations.services.labels import LabelInput, expert_labels_import, findings_by_key, labels_put
-from annotations.services.schemas import schema_ensure
 
 EXPECTED = (
     "Google's release folder (gcs-public-data--healthcare-nih-chest-xray-labels/), one of its "

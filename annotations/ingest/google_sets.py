@@ -14,7 +14,7 @@ README): it is skipped, never an error.
 from dataclasses import dataclass, field
 
 from annotations.models.choices import LabelValue
-from mlworker.ml.label_schemas import GOOGLE4_FINDINGS, GOOGLE_ALL_FINDINGS
+from layouts.label_schemas import GOOGLE4_FINDINGS, GOOGLE_ALL_FINDINGS
 
 IMAGE_COLUMNS = ("Image Index", "Image ID")
 READER_COLUMN = "Reader ID"

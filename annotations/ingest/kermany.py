@@ -10,9 +10,9 @@ from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.store import PatientInfo, StudyInfo
 from annotations.models import Dataset
 from annotations.models.choices import LabelSource, LabelValue
+from annotations.services.datasets.schemas import schema_ensure
 from annotations.services.labels import LabelInput, findings_by_key, labels_put
-from annotations.services.schemas import schema_ensure
-from mlworker.ml.label_schemas import OCT_CLASSES, PEDIATRIC_CXR_CLASSES
+from layouts.label_schemas import OCT_CLASSES, PEDIATRIC_CXR_CLASSES
 
 LABEL_VERSION = "kermany2018-graders"
 SPLITS = ("train", "test", "val")

@@ -11,8 +11,8 @@ each instance goes through the DICOM import path (``annotations.ingest.dicom.imp
   stored, nothing marked); one instance that cannot be retrieved is a per-file error in the summary
   and leaves its study partial (retried next run); a retrieved instance that is bad DICOM is the
   importer's per-file error and does not block the study (retrying would not fix it).
-* Arbiter's own label SRs sent back to the PACS (``annotations.services.pacs_sr``) are recognised
-  and skipped, so they never overwrite a study's report.
+* Arbiter's own label SRs sent back to the PACS (``annotations.services.exports.pacs_sr``) are
+  recognised and skipped, so they never overwrite a study's report.
 * Pseudonymous: the importer stores keyed pseudonyms of the PACS's identifiers; the sync table and
   per-instance error names use the same pseudonyms, never the PACS's UIDs or accession numbers.
 """
@@ -30,13 +30,13 @@ from dicomweb_client.api import DICOMwebClient
 from django.db import transaction
 from django.utils import timezone
 
-from annotations.imaging.sr_marks import ARBITER_SR_MANUFACTURER
+from annotations.errors import DomainError
 from annotations.ingest.dicom import import_blob
 from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.ingest.sources import Blob
 from annotations.models import PacsSource, PacsStudySync
-from annotations.services.errors import DomainError
-from annotations.services.identity import pseudonymiser
+from annotations.services.privacy.identity import pseudonymiser
+from imaging.sr_marks import ARBITER_SR_MANUFACTURER
 
 __all__ = [
     "ARBITER_SR_MANUFACTURER",

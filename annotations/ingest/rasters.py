@@ -4,12 +4,12 @@ from pathlib import Path
 
 from django.conf import settings
 
-from annotations.imaging.errors import ImagingError
-from annotations.imaging.raster import decode_raster
 from annotations.ingest.results import IngestSummary
 from annotations.ingest.store import PatientInfo, StudyInfo, image_store
 from annotations.models import Dataset, Image
 from annotations.models.choices import FileFormat
+from imaging.errors import ImagingError
+from imaging.raster import decode_raster
 
 
 def index_files(root: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:

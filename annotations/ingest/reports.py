@@ -18,7 +18,7 @@ from annotations.ingest.results import IngestSummary, ProgressCallback
 from annotations.models import Dataset, Image, Report, Study
 from annotations.privacy.pseudonyms import PseudonymKind
 from annotations.privacy.report_scrub import scrub_report
-from annotations.services.identity import known_originals, pseudonymiser
+from annotations.services.privacy.identity import known_originals, pseudonymiser
 
 _HEADING = re.compile(r"^[ \t]*([A-Z][A-Z /&-]{2,40}):", re.MULTILINE)
 ID_COLUMNS = ("accession_number", "study_instance_uid", "image_index")

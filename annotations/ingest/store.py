@@ -4,9 +4,9 @@ Each image is stored in its own transaction, so one bad file never undoes or blo
 and the file is content-addressed under MEDIA_ROOT so a re-import writes nothing new.
 
 Identifiers are pseudonymised here, for every ingest path: the patient id, accession number and
-UIDs a source gives become keyed pseudonyms (`annotations.services.identity`), the study date moves
+UIDs a source gives become keyed pseudonyms (`annotations.services.privacy.identity`), the study date moves
 by the patient's keyed offset where the dataset shifts dates, and a DICOM file is de-identified
-(`annotations.imaging.deid`) before it is written; an image that may carry burned-in text gets an
+(`imaging.deid`) before it is written; an image that may carry burned-in text gets an
 open `burned_in` QC flag, which holds it from reading until someone has looked.
 """
 
@@ -18,13 +18,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from annotations.imaging.checksum import pixel_checksum
-from annotations.imaging.decoded import DecodedImage
-from annotations.imaging.deid import deidentify_dicom
-from annotations.imaging.errors import ImagingError
 from annotations.models import Dataset, Image, Patient, QCFlag, Study
 from annotations.models.choices import FileFormat, QCKind
-from annotations.services.identity import SourceIds, StoredIds, source_ids_pseudonymise, uid_pseudonym
+from annotations.services.privacy.identity import SourceIds, StoredIds, source_ids_pseudonymise, uid_pseudonym
+from imaging.checksum import pixel_checksum
+from imaging.decoded import DecodedImage
+from imaging.deid import deidentify_dicom
+from imaging.errors import ImagingError
 
 RENDER_PIPELINE_VERSION = "r1"
 

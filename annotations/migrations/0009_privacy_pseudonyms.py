@@ -12,7 +12,7 @@ from django.db import migrations, models
 
 
 def _pseudonymise(apps, schema_editor) -> None:
-    from annotations.services.identity import pseudonymiser
+    from annotations.services.privacy.identity import pseudonymiser
 
     ps = pseudonymiser()
     Mapping = apps.get_model("annotations", "IdentityMapping")

@@ -7,7 +7,6 @@ from annotations.models.exports import LabelSetSnapshot
 from annotations.models.identity import IdentityMapping
 from annotations.models.jobs import Job
 from annotations.models.labels import Label, LabelProvenance
-from annotations.models.learning import ModelVersion, Prediction, RankingScore, TrainingRun
 from annotations.models.pacs import PacsSource, PacsStudySync
 from annotations.models.qc import QCFlag
 from annotations.models.read_skips import ReadSkip, SkipReason
@@ -28,13 +27,10 @@ __all__ = [
     "LabelProvenance",
     "LabelSchema",
     "LabelSetSnapshot",
-    "ModelVersion",
     "PacsSource",
     "PacsStudySync",
     "Patient",
-    "Prediction",
     "QCFlag",
-    "RankingScore",
     "Read",
     "ReadLabel",
     "ReadSkip",
@@ -43,6 +39,5 @@ __all__ = [
     "ReportFlagKey",
     "SkipReason",
     "Study",
-    "TrainingRun",
     "WorkItem",
 ]

@@ -140,3 +140,6 @@ class JobStatus(models.TextChoices):
 
 ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 FINISHED_JOB_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+# params["direction"] of a PACS label-export job (a PACS sync job has no direction).
+PACS_EXPORT = "export"

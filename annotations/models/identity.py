@@ -1,6 +1,6 @@
 """The admin-only way back from a pseudonym to the identifier a source carried.
 
-Nothing but `annotations.services.identity` reads this table, and every read it makes for a person
+Nothing but `annotations.services.privacy.identity` reads this table, and every read it makes for a person
 (re-identification, or a label sent back to the PACS) is written to the audit log. The original
 values never appear in an API response, a snapshot or a log line.
 """

@@ -1,7 +1,7 @@
 """Background jobs (imports, NLP, scoring, QC) with progress and a per-file error summary.
 
-The lifecycle fields (`heartbeat_at`, `claim`, `attempts`) belong to annotations.services.job_lifecycle
-and annotations.services.job_reaper: the worker running a job refreshes its heartbeat, and a job whose
+The lifecycle fields (`heartbeat_at`, `claim`, `attempts`) belong to annotations.services.jobs.lifecycle
+and annotations.services.jobs.reaper: the worker running a job refreshes its heartbeat, and a job whose
 heartbeat stopped is re-queued (idempotent kinds) or failed with the reason.
 """
 

@@ -23,7 +23,7 @@ from annotations.models.clinical import Report
 
 
 class ReportFlagKey(models.TextChoices):
-    """The flags of `mlworker.ml.nlp.phrases.FLAGS` (phrase files under phrases/flags/)."""
+    """The flags of `ml.nlp.phrases.FLAGS` (phrase files under phrases/flags/)."""
 
     IMPLANT = "Implant", "Implant or metal (prosthesis, hardware, wires, device)"
 

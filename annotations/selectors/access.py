@@ -3,9 +3,9 @@ dataset the user has no role on is simply not found (404, no data)."""
 
 from django.db.models import Q, QuerySet
 
+from annotations.errors import ForbiddenError, NotFoundError
 from annotations.models import Dataset, DatasetMembership, Image, Job
 from annotations.models.choices import JobKind, Role
-from annotations.services.errors import ForbiddenError, NotFoundError
 
 
 def access_datasets(user) -> QuerySet[Dataset]:

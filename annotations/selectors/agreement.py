@@ -18,7 +18,7 @@ from annotations.models import Dataset, Label, ReadLabel
 from annotations.models.choices import LabelSource, LabelValue, ReadStatus, WorkState
 from annotations.selectors.final_labels import published_final_labels
 from annotations.selectors.kappa import agreement, cohen_kappa, fleiss_kappa
-from annotations.services.read_values import CHOICE, READ_VALUES, schema_questions
+from annotations.selectors.read_values import CHOICE, READ_VALUES, schema_questions
 
 CLASS_QUESTION = "class"
 

@@ -2,8 +2,8 @@
 
 from django.db.models import QuerySet
 
+from annotations.errors import ForbiddenError
 from annotations.models import AuditEvent
-from annotations.services.errors import ForbiddenError
 
 # The events the access console shows by default.
 ACCESS_ACTIONS = (

@@ -11,9 +11,9 @@ from datetime import date, datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from annotations.errors import InvalidInputError, NotFoundError
 from annotations.models import Dataset, Label, LabelProvenance, LabelSchema, WorkItem
 from annotations.models.choices import LabelSource, WorkState
-from annotations.services.errors import InvalidInputError, NotFoundError
 
 
 def current_final_labels(

@@ -4,13 +4,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-from annotations.imaging.decoded import DecodedImage
-from annotations.imaging.dicom import decode_dicom
-from annotations.imaging.errors import ImagingError
-from annotations.imaging.raster import decode_raster
+from annotations.errors import DomainError
 from annotations.models import Image
 from annotations.models.choices import FileFormat
-from annotations.services.errors import DomainError
+from imaging.decoded import DecodedImage
+from imaging.dicom import decode_dicom
+from imaging.errors import ImagingError
+from imaging.raster import decode_raster
 
 
 class PixelsUnavailableError(DomainError):

@@ -11,9 +11,9 @@ from annotations.models import AdjudicationCase, Label, Read, WorkItem
 from annotations.models.choices import LabelSource, ReadStatus, Role, WorkState
 from annotations.selectors.access import roles_on
 from annotations.selectors.final_labels import current_final_labels
+from annotations.selectors.read_values import schema_questions
 from annotations.selectors.reads import ReadHistory, Visibility, item_visibility, letter, read_history
 from annotations.selectors.report_flags import latest_report_flags
-from annotations.services.read_values import schema_questions
 
 
 def _latest_labels(image_id: int, source: str) -> list[Label]:

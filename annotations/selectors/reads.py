@@ -16,11 +16,11 @@ from datetime import datetime
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from annotations.errors import NotFoundError
 from annotations.models import AdjudicationCase, Read, WorkItem
 from annotations.models.choices import ReadStatus, Role, WorkState
 from annotations.selectors.access import access_datasets, roles_on
-from annotations.services.errors import NotFoundError
-from annotations.services.read_values import SchemaQuestions
+from annotations.selectors.read_values import SchemaQuestions
 
 ADJUDICATION_STATES = (WorkState.ADJUDICATING, WorkState.AWAITING_ADJUDICATOR)
 SEE_ALL_ROLES = (Role.ADJUDICATOR, Role.ADMIN)

@@ -1,7 +1,7 @@
 """Cases waiting for an adjudicator that no adjudicator of the dataset may decide.
 
 A case after its last round waits for a user with the adjudicator role who did not read the item
-(annotations.services.adjudication.case_decide refuses the item's readers). Where every adjudicator
+(annotations.services.adjudication.rounds.case_decide refuses the item's readers). Where every adjudicator
 of the dataset read it, or the dataset has none, the case waits forever and nothing in the reading
 screens says why: the admin console lists these so an admin can grant the role to someone else.
 Platform staff may decide any case, but are nobody's assignment, so they are not counted here.

@@ -11,13 +11,13 @@ from pathlib import Path
 
 from django.conf import settings
 
-from annotations.imaging.render import render as render_image
-from annotations.imaging.render import thumbnail as render_thumbnail
-from annotations.imaging.voi import window_presets
-from annotations.imaging.wire import wire_pixels
+from annotations.errors import InvalidInputError
 from annotations.models import Image
 from annotations.selectors.pixels import image_decode
-from annotations.services.errors import InvalidInputError
+from imaging.render import render as render_image
+from imaging.render import thumbnail as render_thumbnail
+from imaging.voi import window_presets
+from imaging.wire import wire_pixels
 
 FORMATS = {"png": "image/png", "webp": "image/webp"}
 MAX_RENDER_SIZE = 4096

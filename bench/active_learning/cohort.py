@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mlworker.ml.synthetic import render_cxr
-from mlworker.ml.synthetic.builder import sample_findings
-from mlworker.ml.synthetic.cxr import CXR14_FINDINGS
-from mlworker.ml.synthetic.readers import DEFAULT_PANEL, NEGATIVE, POSITIVE, SimulatedReader
-from mlworker.ml.synthetic.reports import BLANK, UNCERTAIN, write_report
+from synthetic import render_cxr
+from synthetic.builder import sample_findings
+from synthetic.cxr import CXR14_FINDINGS
+from synthetic.readers import DEFAULT_PANEL, NEGATIVE, POSITIVE, SimulatedReader
+from synthetic.reports import BLANK, UNCERTAIN, write_report
 
 CACHE_DIR = Path(os.environ.get("ARBITER_BENCH_CACHE", "var/bench/active_learning"))
 NLP_VALUE = {POSITIVE: 1.0, NEGATIVE: 0.0, UNCERTAIN: -1.0, BLANK: np.nan}

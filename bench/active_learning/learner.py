@@ -8,7 +8,7 @@
   labels. Its "MC samples" for BALD / variance are heads refitted on Poisson-bootstrap weights of
   the labelled rows (a bootstrap ensemble). Embeddings for diversity: the frozen features.
 * `FinetuneLearner` (`--head finetune`, for `--size full --device cuda`): the ArbiterNet itself is
-  trained with `mlworker.ml.nets.train.fit` on the labelled rows, starting from the start model's
+  trained with `ml.nets.train.fit` on the labelled rows, starting from the start model's
   weights (its output layer resized to the findings) and warm-started from the previous round,
   with dropout 0.2; BALD samples are MC-dropout passes; embeddings are the net's pooled
   features. There is no separate validation split (labels are the scarce resource being measured):
@@ -25,10 +25,10 @@ import numpy as np
 import torch
 
 from bench.active_learning.cohort import CACHE_DIR, Cohort
-from mlworker.ml.inference.engine import Scorer
-from mlworker.ml.nets.model import ArbiterNet, build_model
-from mlworker.ml.nets.spec import chexnet_spec
-from mlworker.ml.nets.train import LabelledArrays, TrainConfig, fit
+from ml.inference.engine import Scorer
+from ml.nets.model import ArbiterNet, build_model
+from ml.nets.spec import chexnet_spec
+from ml.nets.train import LabelledArrays, TrainConfig, fit
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ import numpy as np
 import torch
 
 from bench.active_learning.cohort import CACHE_DIR, make_cohort
-from mlworker.ml.nets.model import ArbiterNet, build_model
-from mlworker.ml.nets.spec import chexnet_spec, size_config
-from mlworker.ml.nets.train import LabelledArrays, TrainConfig, fit
-from mlworker.ml.synthetic.cxr import CXR14_FINDINGS
-from mlworker.ml.weak_labels import WeakLabelPolicy, build_targets
+from ml.nets.model import ArbiterNet, build_model
+from ml.nets.spec import chexnet_spec, size_config
+from ml.nets.train import LabelledArrays, TrainConfig, fit
+from ml.weak_labels import WeakLabelPolicy, build_targets
+from synthetic.cxr import CXR14_FINDINGS
 
 PRETRAIN_SEED = 999_999
 NLP_ONLY = WeakLabelPolicy("ignore", weak_weight=1.0, use_weak=True, blank="negative")

@@ -24,12 +24,12 @@ from bench.active_learning.learner import FinetuneLearner, LinearHeadLearner, fr
 from bench.active_learning.pretrain import pretrained_model
 from bench.active_learning.report import format_table, summarise
 from bench.active_learning.simulate import Curve, macro_auroc, run_strategy
-from mlworker.ml.evaluation import compare_models
-from mlworker.ml.inference.device import resolve_device
-from mlworker.ml.nets.model import ArbiterNet, build_model
-from mlworker.ml.nets.spec import chexnet_spec, size_config
-from mlworker.ml.synthetic.cxr import CXR14_FINDINGS
-from mlworker.ml.weak_labels import WeakLabelPolicy
+from ml.evaluation import compare_models
+from ml.nets.device import resolve_device
+from ml.nets.model import ArbiterNet, build_model
+from ml.nets.spec import chexnet_spec, size_config
+from ml.weak_labels import WeakLabelPolicy
+from synthetic.cxr import CXR14_FINDINGS
 
 
 def strategy_configs(batch: int, seed: int) -> dict[str, dict[str, Any]]:

@@ -19,9 +19,9 @@ import numpy as np
 
 from bench.active_learning.cohort import Cohort, ReaderPanel
 from bench.active_learning.learner import Prediction
-from mlworker.ml.acquisition import AcquisitionInputs, RandomStrategy, acquire, strategy_from_config
-from mlworker.ml.evaluation.binary import auroc_rows
-from mlworker.ml.weak_labels import WeakLabelPolicy, build_targets
+from ml.acquisition import AcquisitionInputs, RandomStrategy, acquire, strategy_from_config
+from ml.evaluation.binary import auroc_rows
+from ml.weak_labels import WeakLabelPolicy, build_targets
 
 SAMPLE_STRATEGIES = ("bald", "variance")
 

@@ -14,7 +14,7 @@ else
 fi
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/device.txt"
 python3 -c "import os, torch, monai, numpy, PIL; print('torch', torch.__version__, 'monai', monai.__version__, 'numpy', numpy.__version__, 'pillow', PIL.__version__, 'cpus', os.cpu_count())" | tee -a "$OUT/device.txt"
-timeout 150 python3 -m pytest --noconftest -p no:cacheprovider -q -rs tests/ml/models/test_inference.py -m gpu 2>&1 | tee "$OUT/gpu_tests.log"
+timeout 150 python3 -m pytest --noconftest -p no:cacheprovider -q -rs tests/ml/nets/test_inference.py -m gpu 2>&1 | tee "$OUT/gpu_tests.log"
 SRC="--source-size 1024 --distinct 256 --workdir $W"
 {
   echo "## decode probe: 16 threads"; timeout 90 python3 -m bench.inference --decode-only --n 2000 $SRC

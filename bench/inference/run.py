@@ -3,9 +3,9 @@
     python -m bench.inference [--size tiny|full] [--n 2000] [--batch-size 64] [--device auto]
                               [--source-size 512] [--format png|dicom] [--workers N] [--compile]
 
-Writes `--distinct` synthetic chest films (`mlworker.ml.synthetic.render_cxr`) at `--source-size` as
+Writes `--distinct` synthetic chest films (`synthetic.render_cxr`) at `--source-size` as
 8-bit PNG (the ChestX-ray14 form) or 12-bit DICOM; N cache keys cycle over them. Decoding is the
-platform's pixel layer (`annotations.imaging`: decode_raster / decode_dicom + model_input) where it
+platform's pixel layer (`imaging`: decode_raster / decode_dicom + model_input) where it
 imports, else a plain Pillow decode. Then, on one model copy per variant, in the same run:
 
   cold       empty preprocessing cache: decode + resize + cache write + forward
@@ -34,17 +34,17 @@ import numpy as np
 import torch
 from PIL import Image
 
-from mlworker.ml.inference.cache import PreprocessCache, run_spans
-from mlworker.ml.inference.engine import Scorer
-from mlworker.ml.nets.model import build_model
-from mlworker.ml.nets.spec import chexnet_spec
+from ml.inference.cache import PreprocessCache, run_spans
+from ml.inference.engine import Scorer
+from ml.nets.model import build_model
+from ml.nets.spec import chexnet_spec
 
 MAX_PIXELS = 100_000_000
 
 
 def _render_to_file(args: tuple[int, int, str]) -> Path:
     """Render one synthetic chest film and write it as PNG (8-bit) or DICOM (12-bit)."""
-    from mlworker.ml.synthetic import render_cxr
+    from synthetic import render_cxr
 
     seed, size, path = args
     if os.path.exists(path):  # reused from an earlier run with the same --workdir
@@ -95,16 +95,16 @@ def make_decoder(paths: list[Path], size: int, prefer: str) -> tuple[Callable[[s
 
     if prefer in ("auto", "pixel-layer"):
         try:
-            from annotations.imaging.dicom import decode_dicom
-            from annotations.imaging.raster import decode_raster
-            from annotations.imaging.render import model_input
+            from imaging.dicom import decode_dicom
+            from imaging.raster import decode_raster
+            from imaging.render import model_input
 
             def decode(key: str) -> np.ndarray:
                 p = path_of(key)
                 img = (decode_dicom if p.suffix == ".dcm" else decode_raster)(p, max_pixels=MAX_PIXELS)
                 return model_input(img, size=size)
 
-            return decode, "annotations.imaging (decode + model_input)"
+            return decode, "imaging (decode + model_input)"
         except ImportError:
             if prefer == "pixel-layer":
                 raise

@@ -1,1 +1,1 @@
-"""Ingest benchmark: DICOM/PNG decode + thumbnail through annotations.imaging vs plain pydicom/Pillow."""
+"""Ingest benchmark: DICOM/PNG decode + thumbnail through imaging vs plain pydicom/Pillow."""

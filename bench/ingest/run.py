@@ -1,4 +1,4 @@
-"""Benchmark: decode + thumbnail through annotations.imaging vs the plain library decode, one process.
+"""Benchmark: decode + thumbnail through imaging vs the plain library decode, one process.
 
     python -m bench.ingest [--n 200] [--size 1024] [--rle-share 0.5] [--rounds 3] [--thumb 256]
 
@@ -31,10 +31,10 @@ import numpy as np
 import pydicom
 from PIL import Image
 
-from annotations.imaging.dicom import decode_dicom
-from annotations.imaging.raster import decode_raster
-from annotations.imaging.render import thumbnail
 from bench.ingest.data import generate
+from imaging.dicom import decode_dicom
+from imaging.raster import decode_raster
+from imaging.render import thumbnail
 
 MAX_PIXELS = 100_000_000
 

@@ -103,9 +103,9 @@ def seed(*, patients: int, readers: int, work: Path) -> dict:
 
     from annotations.ingest.dicom import import_dicom
     from annotations.models.choices import Role
-    from annotations.services.datasets import dataset_get_or_create, membership_grant
-    from annotations.services.worklist import worklist_enqueue
-    from mlworker.ml.synthetic.cohort import CohortConfig, generate_cohort
+    from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+    from annotations.services.reading.worklist import worklist_enqueue
+    from synthetic.cohort import CohortConfig, generate_cohort
 
     cohort = work / "cohort"
     generate_cohort(

@@ -8,12 +8,12 @@ uncertain, CheXpert's report rule and No Finding rule) so its output is comparab
 
 from collections.abc import Iterable, Iterator
 
-from mlworker.ml.label_schemas import get_schema
-from mlworker.ml.nlp.aggregate import assemble
-from mlworker.ml.nlp.engine_spacy import target_rule
-from mlworker.ml.nlp.mentions import Analysis, Mention, ModifierHit
-from mlworker.ml.nlp.phrases import load_lexicon
-from mlworker.ml.nlp.sections import PREAMBLE, Section
+from layouts.label_schemas import get_schema
+from ml.nlp.aggregate import assemble
+from ml.nlp.engine_spacy import target_rule
+from ml.nlp.mentions import Analysis, Mention, ModifierHit
+from ml.nlp.phrases import load_lexicon
+from ml.nlp.sections import PREAMBLE, Section
 
 
 class MedspacyDefault:

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.nlp.run import Timing, _timed
-from mlworker.ml.nlp.labeler import ReportLabeler
-from mlworker.ml.nlp.report_evaluation import evaluate_report_csv
-from mlworker.ml.nlp.report_gold import held_aside, read_gold_reports
+from ml.nlp.labeler import ReportLabeler
+from ml.nlp.report_evaluation import evaluate_report_csv
+from ml.nlp.report_gold import held_aside, read_gold_reports
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_REPORTS = (
@@ -46,8 +46,8 @@ def accuracy(path: Path, whole_report_baseline: bool) -> None:
         print(f"\n=== {part} part ===")
         print(result.format(max_errors=0).split("\nConfusion list")[0])
         if whole_report_baseline:
-            from mlworker.ml.nlp.naive_baseline import NaiveMedspacy
-            from mlworker.ml.nlp.presence import score_presence
+            from ml.nlp.naive_baseline import NaiveMedspacy
+            from ml.nlp.presence import score_presence
 
             data = read_gold_reports(path, result.ours.findings)
             reports = [r for r in data.reports if (part == "held-aside") == held_aside(r.uid)]
@@ -76,7 +76,7 @@ def speed(path: Path, processes: int, repeat: int) -> None:
     uncached = _timed(lambda: sum(1 for _ in uncached_labeler.label_many(many, n_process=processes)))
     print(uncached.line("arbiter chestxray14, no cache", processes))
     from bench.nlp.run import _baseline_many
-    from mlworker.ml.nlp.naive_baseline import NaiveMedspacy
+    from ml.nlp.naive_baseline import NaiveMedspacy
 
     naive = NaiveMedspacy()
     base_texts = texts[:600]

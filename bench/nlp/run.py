@@ -4,7 +4,7 @@
 
 Measures, in one run:
 1. The fast engine (`ReportLabeler.label_many`, `--processes` workers) over N reports from our
-   own generator (bench/nlp/synthetic.py): wall-clock reports/s, and reports per CPU-second
+   own generator (synthetic/nlp_bench_reports.py): wall-clock reports/s, and reports per CPU-second
    (all processes) -- on a shared machine the wall clock depends on the neighbours' load, CPU
    time much less, so both are printed with the load average. Once more with the sentence cache
    off (the worst case: every sentence new).
@@ -13,7 +13,7 @@ Measures, in one run:
    rate does not depend on N).
 3. Accuracy of both on the hand-written gold sets (tests/ml/nlp/gold/*.yaml), value by value and
    as the macro F1 of positive / negative / uncertain, and against the labels of the synthetic
-   cohort generator (mlworker/ml/synthetic/reports.py: what each generated report's text asserts).
+   cohort generator (learning/ml/synthetic/reports.py: what each generated report's text asserts).
 """
 
 import argparse
@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 
-from bench.nlp.synthetic import synthetic_reports
-from mlworker.ml.nlp.labeler import ReportLabeler
+from ml.nlp.labeler import ReportLabeler
+from synthetic.nlp_bench_reports import synthetic_reports
 
 # medspacy (the baseline), scikit-learn and PyYAML (accuracy) are imported only when used, so the
 # speed part runs where only spaCy is installed.
@@ -92,7 +92,7 @@ def _baseline_many(baseline, texts: Sequence[str], processes: int) -> Iterator[d
 def _accuracy_line(
     name: str, gold: Sequence[dict], predicted: Sequence[dict], findings: Sequence[str]
 ) -> str:
-    from mlworker.ml.nlp.evaluation import evaluate
+    from ml.nlp.evaluation import evaluate
 
     result = evaluate(gold, predicted, findings)
     cells = sum(len(findings) for _ in gold)
@@ -109,7 +109,7 @@ def _accuracy_line(
 
 def gold_accuracy() -> None:
     from bench.nlp.baseline import MedspacyDefault
-    from mlworker.ml.nlp.gold import load_gold
+    from ml.nlp.gold import load_gold
 
     print("\nAccuracy on the hand-written gold sets (written with the phrase files: an upper bound)")
     for path in sorted(GOLD_DIR.glob("*.yaml")):
@@ -127,8 +127,8 @@ def cohort_accuracy(n: int, seed: int) -> None:
     try:
         import numpy as np
 
-        from mlworker.ml.synthetic.cxr import CXR14_FINDINGS
-        from mlworker.ml.synthetic.reports import write_report
+        from synthetic.cxr import CXR14_FINDINGS
+        from synthetic.reports import write_report
     except ImportError as exc:  # the cohort generator is another module's; skip if it is absent
         print(f"\n(cohort accuracy skipped: {exc})")
         return
@@ -148,7 +148,7 @@ def cohort_accuracy(n: int, seed: int) -> None:
     medspacy = list(MedspacyDefault("chestxray14").label_many(texts))
     print(
         "\nAccuracy against the synthetic cohort's report labels "
-        f"(mlworker/ml/synthetic, {n} reports, 14 findings)"
+        f"(learning/ml/synthetic, {n} reports, 14 findings)"
     )
     print(_accuracy_line("arbiter fast", expected, ours, findings))
     print(_accuracy_line("medspacy default", expected, medspacy, findings))

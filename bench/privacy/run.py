@@ -26,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from annotations.imaging.deid import deidentify_dicom
 from annotations.privacy.pseudonyms import Pseudonymiser
 from annotations.privacy.report_scrub import scrub_report
 from bench.privacy.planting import plant
-from mlworker.ml.label_schemas import CXR14_FINDINGS
-from mlworker.ml.synthetic.reports import write_report
+from imaging.deid import deidentify_dicom
+from layouts.label_schemas import CXR14_FINDINGS
+from synthetic.reports import write_report
 
 SHARED = Path(
     os.environ.get("ARBITER_SHARED_DATA", Path(__file__).resolve().parents[2] / ".." / "shared" / "data")

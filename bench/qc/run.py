@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mlworker.ml.detectors.baseline import baseline_scores
-from mlworker.ml.detectors.devfilms import load_films
-from mlworker.ml.detectors.evaluation import ALL_DISTORTIONS, distort, evaluate, format_evaluation
-from mlworker.ml.detectors.pretrained import load_pretrained
+from ml.detectors.baseline import baseline_scores
+from ml.detectors.devfilms import load_films
+from ml.detectors.evaluation import ALL_DISTORTIONS, distort, evaluate, format_evaluation
+from ml.detectors.pretrained import load_pretrained
 
 DEFAULT_FOLDER = (
     Path(
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     everything = np.concatenate(list(sets.values()))
 
     def split_scores(scores_all):
-        from mlworker.ml.detectors.orientation import OrientationScores
+        from ml.detectors.orientation import OrientationScores
 
         out, lo = {}, 0
         for name, arr in sets.items():

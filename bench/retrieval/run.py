@@ -6,8 +6,8 @@
 For each size N it generates N labelled synthetic embeddings (bench/retrieval/data.py; D = 1024,
 DenseNet-121's penultimate width) plus fresh query items, then measures over the same queries:
 
-  exact        mlworker.ml.retrieval.ExactIndex (normalised float32, batched matmul + argpartition)
-  approximate  mlworker.ml.retrieval.FaissIndex (FAISS IVF, default SQ8 cells, default nlist/nprobe)
+  exact        ml.retrieval.ExactIndex (normalised float32, batched matmul + argpartition)
+  approximate  ml.retrieval.FaissIndex (FAISS IVF, default SQ8 cells, default nlist/nprobe)
 
   batch q/s    all queries in one call (throughput)
   single q/s   one query per call, as the API serves them (latency = 1 / single q/s)
@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.retrieval.data import FINDINGS, generate
-from mlworker.ml.retrieval import ExactIndex, FaissIndex, IvfConfig, normalise_rows, precision_at_k
+from ml.retrieval import ExactIndex, FaissIndex, IvfConfig, normalise_rows, precision_at_k
 
 
 def peak_rss_gb() -> float:

@@ -108,8 +108,8 @@ def bench_queue(n: int, *, calls: int, baseline_calls: int, readers: int) -> dic
     from annotations.models import Read
     from annotations.models.choices import ReadStatus
     from annotations.selectors.worklist import next_read_candidate
-    from annotations.services.datasets import dataset_get_or_create, membership_grant
-    from annotations.services.worklist import worklist_next
+    from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+    from annotations.services.reading.worklist import worklist_next
     from bench.worklist.load import analyze, load_images, load_queue
 
     dataset, _ = dataset_get_or_create(slug=f"queue-{n}", schema_key="chestxray14")
@@ -193,7 +193,7 @@ def naive_export(snapshot_id: int, out_dir: Path, limit: int) -> tuple[int, int]
     import csv
 
     from annotations.models import LabelSetSnapshot
-    from annotations.services.snapshots import _labels
+    from annotations.services.exports.snapshots import _labels
 
     snapshot = LabelSetSnapshot.objects.select_related("dataset").get(pk=snapshot_id)
     rows = [
@@ -222,7 +222,7 @@ def export_child(mode: str, snapshot_id: int, out_dir: str, naive_limit: int) ->
     start_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     if mode == "streamed":
-        from annotations.services.snapshots import snapshot_build
+        from annotations.services.exports.snapshots import snapshot_build
 
         snap = snapshot_build(snapshot_id)
         rows, labels = snap.row_count, snap.label_count
@@ -236,8 +236,8 @@ def export_child(mode: str, snapshot_id: int, out_dir: str, naive_limit: int) ->
 
 def bench_export(n_labels: int, naive_labels: int, db_url: str, export_dir: str) -> dict:
     from annotations.models import LabelSetSnapshot
-    from annotations.services.datasets import dataset_get_or_create
-    from annotations.services.snapshots import _policy
+    from annotations.services.datasets.datasets import dataset_get_or_create
+    from annotations.services.exports.snapshots import _policy
     from bench.worklist.load import analyze, load_final_labels, load_images
 
     dataset, _ = dataset_get_or_create(slug="export", schema_key="chestxray14")

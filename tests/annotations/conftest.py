@@ -1,7 +1,7 @@
 import pytest
 
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 
 
 @pytest.fixture

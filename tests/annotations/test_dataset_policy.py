@@ -6,8 +6,8 @@ readers-per-item does to items already in the worklist."""
 import pytest
 
 from annotations.models import AuditEvent, Dataset, Label, QCFlag, WorkItem
-from annotations.services.datasets import POLICY_FIELDS
-from annotations.services.qc_review import qc_hold_sync
+from annotations.services.datasets.datasets import POLICY_FIELDS
+from annotations.services.qc.review import qc_hold_sync
 from tests.annotations.reading.conftest import (  # noqa: F401
     _fast_passwords,
     api_client,
@@ -317,7 +317,7 @@ def test_a_slot_given_back_after_fewer_readers_brings_the_item_down_to_the_polic
     from django.utils import timezone
 
     from annotations.models import Read
-    from annotations.services.worklist import leases_reclaim
+    from annotations.services.reading.worklist import leases_reclaim
 
     team = make_team("google4", readers=3)
     a, b, c = team.readers

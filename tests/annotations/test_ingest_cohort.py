@@ -7,9 +7,9 @@ import pytest
 
 from annotations.ingest.registry import run_importer
 from annotations.models import Image, Label, LabelProvenance, Report
-from annotations.services.datasets import dataset_get_or_create
-from annotations.services.identity import pseudonymiser
-from mlworker.ml.synthetic.ground_truth import load_ground_truth
+from annotations.services.datasets.datasets import dataset_get_or_create
+from annotations.services.privacy.identity import pseudonymiser
+from synthetic.ground_truth import load_ground_truth
 
 
 @pytest.fixture

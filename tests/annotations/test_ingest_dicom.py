@@ -10,7 +10,7 @@ import pytest
 
 from annotations.ingest.dicom import import_dicom
 from annotations.models import Image, Patient, Report, Study
-from annotations.services.identity import pseudonymiser
+from annotations.services.privacy.identity import pseudonymiser
 from tests.imaging import factory
 
 
@@ -137,7 +137,7 @@ def test_dicom_without_pixel_data_is_refused(dataset, tmp_path):
 def test_arbiter_label_sr_is_not_imported_as_the_study_report(dataset, tmp_path):
     import pydicom
 
-    from annotations.services.pacs_sr import MANUFACTURER
+    from annotations.services.exports.pacs_sr import MANUFACTURER
 
     sr = factory.sr_bytes([("Findings", "Pneumothorax: present (adjudicated).")])
     parsed = pydicom.dcmread(io.BytesIO(sr))

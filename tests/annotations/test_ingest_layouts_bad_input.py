@@ -9,7 +9,7 @@ from annotations.ingest.csvfiles import CsvLayoutError
 from annotations.ingest.kermany import import_kermany
 from annotations.ingest.reports import import_reports_csv
 from annotations.models import Image, Label, Report
-from annotations.services.identity import pseudonymiser
+from annotations.services.privacy.identity import pseudonymiser
 from tests.imaging import factory
 
 HEADER = (

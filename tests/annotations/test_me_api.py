@@ -3,7 +3,7 @@
 from rest_framework.test import APIClient
 
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 
 
 def test_me_lists_roles_per_visible_dataset(make_user, dataset):

@@ -82,7 +82,7 @@ def test_upload_over_the_size_limit_is_refused_and_stores_nothing(admin_client, 
 def test_upload_needs_admin_role_and_a_known_importer(make_user, admin_client, dataset):
     from rest_framework.test import APIClient
 
-    from annotations.services.datasets import membership_grant
+    from annotations.services.datasets.datasets import membership_grant
 
     reader = make_user("reader")
     membership_grant(dataset=dataset, user=reader, role="radiologist")

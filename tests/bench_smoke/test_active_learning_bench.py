@@ -14,9 +14,9 @@ import torch
 
 from bench.active_learning.cohort import CXR14_COUNTS, CXR14_IMAGES, Cohort, draw_findings
 from bench.active_learning.learner import FinetuneLearner
-from mlworker.ml.nets.model import build_model
-from mlworker.ml.nets.spec import chexnet_spec
-from mlworker.ml.synthetic.cxr import CXR14_FINDINGS
+from ml.nets.model import build_model
+from ml.nets.spec import chexnet_spec
+from synthetic.cxr import CXR14_FINDINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from annotations.ingest.dicom import import_dicom
 from annotations.models import Dataset, Image
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from tests.imaging import factory
 
 

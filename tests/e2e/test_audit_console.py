@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from annotations.models.choices import Role
-from annotations.services.identity import SourceIds, source_ids_pseudonymise
+from annotations.services.privacy.identity import SourceIds, source_ids_pseudonymise
 from tests.e2e.data import cxr_dataset, user_with_role
 from tests.support.tokens import api_token
 

@@ -6,7 +6,7 @@ import pytest
 
 from annotations.models import AuditEvent, Job
 from annotations.models.choices import JobKind, JobStatus, Role
-from annotations.services.jobs import job_create
+from annotations.services.jobs.records import job_create
 from tests.e2e.conftest import BOTH_BROWSERS
 from tests.e2e.data import cxr_dataset, user_with_role
 

@@ -14,7 +14,7 @@ import pytest
 from annotations.ingest.dicom import import_dicom
 from annotations.models import Image, Read
 from annotations.models.choices import Role
-from annotations.services.worklist import worklist_enqueue
+from annotations.services.reading.worklist import worklist_enqueue
 from tests.e2e.conftest import BOTH_BROWSERS
 from tests.e2e.data import cxr_dataset, import_images, user_with_role
 from tests.imaging.test_voi_presets import REAL

@@ -8,8 +8,8 @@ import pytest
 from annotations.models import Report
 from annotations.models.choices import Role
 from annotations.services.labels import expert_labels_import
-from annotations.services.nlp_labels import nlp_labels_store
-from mlworker.ml.nlp import ReportLabeler
+from learning.services.nlp_labels import nlp_labels_store
+from ml.nlp import ReportLabeler
 from tests.annotations.reading.conftest import make_images
 from tests.e2e.data import HOSTILE, cxr_dataset, user_with_role
 

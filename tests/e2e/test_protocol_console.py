@@ -5,7 +5,7 @@ import pytest
 
 from annotations.models import AdjudicationCase, Dataset, WorkItem
 from annotations.models.choices import Role
-from annotations.services.datasets import membership_grant
+from annotations.services.datasets.datasets import membership_grant
 from tests.annotations.reading.conftest import make_images
 from tests.e2e.data import cxr_dataset, user_with_role
 

@@ -10,8 +10,8 @@ import pytest
 from annotations.models import QCFlag
 from annotations.models.choices import Role
 from annotations.selectors.qc_flags import image_display_correction
-from mlworker.bridge import apply_correction
-from mlworker.ml.detectors.dihedral import DISTORTIONS, apply_np, fix_for
+from learning.bridge.images import apply_correction
+from ml.detectors.dihedral import DISTORTIONS, apply_np, fix_for
 from tests.e2e.data import cxr_dataset, import_images, user_with_role
 
 pytestmark = pytest.mark.e2e

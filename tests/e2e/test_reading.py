@@ -7,7 +7,7 @@ import pytest
 
 from annotations.models import Label, LabelProvenance
 from annotations.models.choices import Role
-from annotations.services.worklist import worklist_enqueue
+from annotations.services.reading.worklist import worklist_enqueue
 from tests.e2e.conftest import BOTH_BROWSERS
 from tests.e2e.data import HOSTILE, add_report_and_nlp, cxr_dataset, import_images, user_with_role
 

@@ -9,9 +9,9 @@ import pytest
 
 from annotations.models import Read, Report
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from annotations.services.labels import LabelInput, labels_put
-from annotations.services.worklist import worklist_enqueue
+from annotations.services.reading.worklist import worklist_enqueue
 from tests.e2e.conftest import BOTH_BROWSERS
 from tests.e2e.data import import_images
 

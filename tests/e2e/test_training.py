@@ -4,11 +4,11 @@ admin promotes it."""
 
 import pytest
 
-from annotations.models import ModelVersion, TrainingRun
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
-from annotations.services.worklist import worklist_enqueue
-from tests.annotations.learning.factory import make_cohort
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+from annotations.services.reading.worklist import worklist_enqueue
+from learning.models import ModelVersion, TrainingRun
+from tests.learning.factory import make_cohort
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 

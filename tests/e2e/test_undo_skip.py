@@ -5,7 +5,7 @@ import pytest
 
 from annotations.models import AuditEvent, Read, ReadSkip
 from annotations.models.choices import Role
-from annotations.services.worklist import worklist_enqueue
+from annotations.services.reading.worklist import worklist_enqueue
 from tests.e2e.conftest import BOTH_BROWSERS
 from tests.e2e.data import cxr_dataset, import_images, user_with_role
 

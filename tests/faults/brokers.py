@@ -86,7 +86,7 @@ def start_redis(workdir: Path) -> RedisServer:
 
 Worker = WorkerProcess
 
-# Fast job lifecycle for tests (annotations.services.job_lifecycle / job_reaper): beat twice a
+# Fast job lifecycle for tests (annotations.services.jobs.lifecycle / job_reaper): beat twice a
 # second, stale after 3 s, the worker's reaper timer every second, lost messages re-sent after 10 s.
 LIFECYCLE_ENV = {
     "ARBITER_JOB_HEARTBEAT_SECONDS": "0.5",

@@ -24,22 +24,12 @@ from pathlib import Path
 
 from django.conf import settings
 
-from annotations.models import (
-    Image,
-    Job,
-    Label,
-    ModelVersion,
-    Patient,
-    Prediction,
-    QCFlag,
-    Report,
-    Study,
-    TrainingRun,
-)
+from annotations.ingest.uploads import upload_dir
+from annotations.models import Image, Job, Label, Patient, QCFlag, Report, Study
 from annotations.models.choices import JobKind, JobStatus, RunStatus
-from annotations.services.datasets import dataset_get_or_create
-from annotations.services.jobs import job_create
-from annotations.services.uploads import upload_dir
+from annotations.services.datasets.datasets import dataset_get_or_create
+from annotations.services.jobs.records import job_create
+from learning.models import ModelVersion, Prediction, TrainingRun
 from tests.faults.brokers import LIFECYCLE_ENV
 from tests.support.worker import WorkerProcess, start_worker
 
@@ -162,7 +152,7 @@ class ImportScenario(Scenario):
     n = 150
 
     def setup(self, broker: Broker, data: Path) -> None:
-        from annotations.tasks import import_job
+        from annotations.tasks.imports import import_job
 
         self.dataset = dataset_get_or_create(slug="kill-import", schema_key="chestxray14")[0]
         job = job_create(
@@ -196,7 +186,7 @@ class NlpScenario(Scenario):
     n = 1000
 
     def setup(self, broker: Broker, data: Path) -> None:
-        from mlworker.tasks.nlp import label_dataset_reports
+        from learning.tasks.nlp import label_dataset_reports
 
         self.dataset = dataset_get_or_create(slug="kill-nlp", schema_key="chestxray14")[0]
         _bare_studies(self.dataset, self.n, "N")
@@ -208,7 +198,7 @@ class NlpScenario(Scenario):
         return job.status == JobStatus.RUNNING and job.done >= 256
 
     def check(self, result: KindResult) -> None:
-        from annotations.services.nlp_labels import reports_pending
+        from learning.services.nlp_labels import reports_pending
 
         job = Job.objects.get(pk=self.job_id)
         labels = Label.objects.filter(image__dataset=self.dataset, source="nlp")
@@ -233,7 +223,7 @@ class QcScenario(Scenario):
 
     def setup(self, broker: Broker, data: Path) -> None:
         from annotations.ingest.registry import run_importer
-        from mlworker.tasks.qc import run_qc
+        from learning.tasks.qc import run_qc
 
         self.dataset = dataset_get_or_create(slug="kill-qc", schema_key="chestxray14")[0]
         run_importer("chestxray14", self.dataset, [data / "chestxray14"])
@@ -270,9 +260,9 @@ class ScoringScenario(Scenario):
     def setup(self, broker: Broker, data: Path) -> None:
         from annotations.ingest.registry import run_importer
         from annotations.models.choices import ModelKind
-        from annotations.services.scoring import scoring_start
-        from mlworker.tasks.gpu import score_dataset
-        from tests.mlworker.conftest import register_tiny
+        from learning.services.scoring.jobs import scoring_start
+        from learning.tasks.scoring_chunks import score_dataset
+        from tests.learning.worker.conftest import register_tiny
 
         self.dataset = dataset_get_or_create(slug="kill-scoring", schema_key="chestxray14")[0]
         run_importer("chestxray14", self.dataset, [data / "chestxray14"])
@@ -316,9 +306,9 @@ class TrainingScenario(Scenario):
     }
 
     def setup(self, broker: Broker, data: Path) -> None:
-        from annotations.services.training import training_run_start
-        from mlworker.tasks.gpu_training import train_model
-        from tests.annotations.learning.factory import make_cohort
+        from learning.services.training.runs import training_run_start
+        from learning.tasks.training import train_model
+        from tests.learning.factory import make_cohort
 
         self.dataset = dataset_get_or_create(slug="kill-training", schema_key="google4")[0]
         make_cohort(
@@ -349,7 +339,7 @@ class TrainingScenario(Scenario):
         return status if status not in (RunStatus.QUEUED, RunStatus.RUNNING) else None
 
     def check(self, result: KindResult) -> None:
-        from annotations.services.training import training_run_cancel, training_run_start
+        from learning.services.training.runs import training_run_cancel, training_run_start
 
         run = TrainingRun.objects.get(pk=self.run_id)
         result.notes = {"error": run.error[:120]}
@@ -370,9 +360,9 @@ class SnapshotScenario(Scenario):
     def setup(self, broker: Broker, data: Path) -> None:
         from django.utils import timezone
 
-        from annotations.export_tasks import build_snapshot
         from annotations.models import Finding, LabelProvenance, LabelSetSnapshot
-        from annotations.services import snapshots
+        from annotations.services.exports import snapshots
+        from annotations.tasks.exports import build_snapshot
 
         self.dataset = dataset_get_or_create(slug="kill-snapshot", schema_key="chestxray14")[0]
         studies = _bare_studies(self.dataset, self.n, "S")

@@ -20,13 +20,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from annotations.ingest.uploads import upload_dir, uploads_root
 from annotations.models import Job, LabelSetSnapshot
 from annotations.models.choices import JobKind, JobStatus
-from annotations.services.datasets import dataset_get_or_create, membership_grant
-from annotations.services.jobs import job_create
-from annotations.services.snapshots import snapshot_create
-from annotations.services.uploads import upload_dir, uploads_root
-from annotations.tasks import import_job
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+from annotations.services.exports.snapshots import snapshot_create
+from annotations.services.jobs.records import job_create
+from annotations.tasks.imports import import_job
 
 
 def _mount(path: Path, size: str, *, readonly: bool = False) -> bool:

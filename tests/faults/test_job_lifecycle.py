@@ -16,14 +16,15 @@ from celery.exceptions import Retry
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from annotations.models import AuditEvent, Image, Job, LabelSetSnapshot, TrainingRun
+from annotations.ingest.uploads import upload_dir, uploads_root, uploads_sweep
+from annotations.models import AuditEvent, Image, Job, LabelSetSnapshot
 from annotations.models.choices import JobKind, JobStatus, RunStatus
-from annotations.services.datasets import dataset_get_or_create, membership_grant
-from annotations.services.job_lifecycle import JobStopped, claim_token, job_claim
-from annotations.services.job_reaper import jobs_reap
-from annotations.services.jobs import job_create
-from annotations.services.snapshots import snapshot_create
-from annotations.services.uploads import upload_dir, uploads_root, uploads_sweep
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+from annotations.services.exports.snapshots import snapshot_create
+from annotations.services.jobs.lifecycle import JobStopped, claim_token, job_claim
+from annotations.services.jobs.reaper import jobs_reap
+from annotations.services.jobs.records import job_create
+from learning.models import TrainingRun
 from tests.imaging import factory
 
 
@@ -235,7 +236,7 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again(dataset, settings, ea
 def test_training_runs_whose_worker_is_gone_end_failed_or_cancelled_at_once(dataset, settings, make_user):
     settings.ARBITER_JOB_STALE_SECONDS = 30
     settings.ARBITER_JOB_HEARTBEAT_SECONDS = 2
-    from annotations.services.training import training_run_cancel
+    from learning.services.training.runs import training_run_cancel
 
     def running_run(beat_ago: float) -> TrainingRun:
         TrainingRun.objects.filter(dataset=dataset).delete()
@@ -292,7 +293,7 @@ def test_the_sweep_frees_uploads_nothing_needs(dataset, settings):
 
 def test_a_lost_index_build_is_requeued_and_built_again(dataset, settings, eager_celery):
     from annotations.models.choices import ModelKind
-    from tests.mlworker.conftest import register_tiny
+    from tests.learning.worker.conftest import register_tiny
 
     settings.ARBITER_JOB_STALE_SECONDS = 30
     mv = register_tiny(dataset, ModelKind.CHEXNET)
@@ -306,7 +307,7 @@ def test_a_lost_index_build_is_requeued_and_built_again(dataset, settings, eager
 
 @pytest.fixture
 def scoring_job(nih, chexnet):
-    from annotations.services.scoring import scoring_plan, scoring_start
+    from learning.services.scoring.jobs import scoring_plan, scoring_start
 
     job = scoring_start(model_version=chexnet, chunk_size=14, dispatch=False)
     plan = dict(scoring_plan(job.pk))  # two chunks: 14 and 13 images
@@ -316,9 +317,9 @@ def scoring_job(nih, chexnet):
 def test_a_scoring_chunk_lost_with_its_worker_is_sent_again(
     scoring_job, chexnet, nih, settings, eager_celery
 ):
-    from annotations.models import Prediction
-    from annotations.services.scoring import scoring_chunk_claim
-    from mlworker.tasks.gpu import score_chunk
+    from learning.models import Prediction
+    from learning.services.scoring.jobs import scoring_chunk_claim
+    from learning.tasks.scoring_chunks import score_chunk
 
     settings.ARBITER_JOB_STALE_SECONDS = 30
     job, plan = scoring_job
@@ -350,8 +351,8 @@ def test_scoring_chunks_waiting_in_a_busy_queue_are_not_a_lost_worker(
 def test_a_pacs_sync_is_a_job_retried_while_the_pacs_is_down_then_failed_with_the_reason(
     dataset, settings, eager_celery
 ):
-    from annotations.pacs_tasks import pacs_sync_source
-    from annotations.services.pacs import pacs_source_get_or_create
+    from annotations.ingest.pacs_sources import pacs_source_get_or_create
+    from annotations.tasks.pacs import pacs_sync_source
     from tests.support.ports import free_port
 
     settings.ARBITER_JOB_STALE_SECONDS = 30
@@ -376,8 +377,8 @@ def test_a_pacs_sync_is_a_job_retried_while_the_pacs_is_down_then_failed_with_th
 
 
 def test_a_pacs_label_export_whose_worker_died_is_sent_again_as_an_export(dataset, settings, eager_celery):
-    from annotations.pacs_tasks import pacs_labels_job_create, pacs_sync_job_start
-    from annotations.services.pacs import pacs_source_get_or_create
+    from annotations.ingest.pacs_sources import pacs_source_get_or_create
+    from annotations.tasks.pacs import pacs_labels_job_create, pacs_sync_job_start
     from tests.support.ports import free_port
 
     settings.ARBITER_JOB_STALE_SECONDS = 30
@@ -402,8 +403,8 @@ def test_a_lost_chunk_is_sent_again_while_other_chunks_still_run(
 ):
     import time as clock
 
-    from annotations.models import Prediction
-    from annotations.services.scoring import scoring_chunk_claim
+    from learning.models import Prediction
+    from learning.services.scoring.jobs import scoring_chunk_claim
 
     settings.ARBITER_JOB_STALE_SECONDS = 30
     job, plan = scoring_job

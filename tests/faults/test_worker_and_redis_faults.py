@@ -13,12 +13,12 @@ import zipfile
 import pytest
 from django.conf import settings as django_settings
 
+from annotations.ingest.uploads import upload_dir
 from annotations.models import Image, Job
 from annotations.models.choices import JobKind, JobStatus
-from annotations.services.datasets import dataset_get_or_create
-from annotations.services.jobs import job_create
-from annotations.services.uploads import upload_dir
-from annotations.tasks import import_job
+from annotations.services.datasets.datasets import dataset_get_or_create
+from annotations.services.jobs.records import job_create
+from annotations.tasks.imports import import_job
 from tests.faults.brokers import publish, start_worker, wait_for
 from tests.imaging import factory
 from tests.support.services import in_ci, is_postgres

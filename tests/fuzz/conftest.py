@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from annotations.models import Image
-from annotations.services.datasets import dataset_get_or_create
+from annotations.services.datasets.datasets import dataset_get_or_create
 from tests.imaging import factory
 
 

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from tests.annotations.reading.conftest import make_images
 
 pytestmark = pytest.mark.django_db

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
+from annotations.errors import DomainError
 from annotations.ingest.chestxray14 import CSV_NAME, import_chestxray14
 from annotations.ingest.chestxray14 import REQUIRED as CXR14_REQUIRED
 from annotations.ingest.chexpert import REQUIRED as CHEXPERT_REQUIRED
@@ -22,7 +23,6 @@ from annotations.ingest.reports import import_reports_csv
 from annotations.ingest.results import IngestSummary
 from annotations.ingest.sources import Blob
 from annotations.models import Image, Label, Report
-from annotations.services.errors import DomainError
 from tests.fuzz.conftest import fuzz
 from tests.imaging import factory
 

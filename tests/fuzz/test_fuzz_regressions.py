@@ -7,7 +7,7 @@ from annotations.ingest.dicom import import_blob
 from annotations.ingest.results import IngestSummary
 from annotations.ingest.sources import Blob
 from annotations.models import Image, Report, Study
-from annotations.services.identity import pseudonymiser
+from annotations.services.privacy.identity import pseudonymiser
 from tests.imaging import factory
 
 

@@ -17,7 +17,7 @@ from annotations.ingest.chestxray14 import CSV_NAME, import_chestxray14
 from annotations.ingest.dicom import import_dicom
 from annotations.models import Image, Job
 from annotations.models.choices import JobStatus, Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from tests.imaging import factory
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def _stored_uid(content: bytes) -> str:
     """The SOP Instance UID Arbiter stores for this file (its keyed pseudonym)."""
     import pydicom
 
-    from annotations.services.identity import pseudonymiser
+    from annotations.services.privacy.identity import pseudonymiser
 
     return pseudonymiser().uid(str(pydicom.dcmread(io.BytesIO(content)).SOPInstanceUID))
 

@@ -8,9 +8,10 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from knox.models import AuthToken
 
-from annotations.models import AdjudicationCase, Job, Label, ModelVersion, Read, TrainingRun, WorkItem
+from annotations.models import AdjudicationCase, Job, Label, Read, WorkItem
 from annotations.models.choices import JobKind
-from annotations.services.jobs import job_create
+from annotations.services.jobs.records import job_create
+from learning.models import ModelVersion, TrainingRun
 from tests.annotations.reading.conftest import enqueue, labels, make_images, read_item
 
 pytestmark = pytest.mark.django_db

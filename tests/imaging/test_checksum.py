@@ -7,10 +7,10 @@ import struct
 
 import numpy as np
 
-from annotations.imaging.checksum import pixel_checksum
-from annotations.imaging.decoded import DecodedImage
-from annotations.imaging.dicom import decode_dicom
-from annotations.imaging.raster import decode_raster
+from imaging.checksum import pixel_checksum
+from imaging.decoded import DecodedImage
+from imaging.dicom import decode_dicom
+from imaging.raster import decode_raster
 from tests.imaging import factory as f
 
 LIMIT = 10_000_000

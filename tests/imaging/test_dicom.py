@@ -10,8 +10,8 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 
-from annotations.imaging.dicom import decode_dicom, parse_age_years, read_dicom_meta
-from annotations.imaging.errors import (
+from imaging.dicom import decode_dicom, parse_age_years, read_dicom_meta
+from imaging.errors import (
     ImageTooLargeError,
     ImagingError,
     MultiFrameNotSupportedError,

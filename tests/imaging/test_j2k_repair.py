@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from pydicom.encaps import encapsulate, generate_frames
 
-from annotations.imaging import decode_dicom
-from annotations.imaging.errors import UnreadableImageError
-from annotations.imaging.j2k import strip_after_last_tile
+from imaging import decode_dicom
+from imaging.errors import UnreadableImageError
+from imaging.j2k import strip_after_last_tile
 from tests.imaging.factory import compressed, dicom_dataset, gradient, to_bytes
 from tests.imaging.test_voi_presets import REAL
 

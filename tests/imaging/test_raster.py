@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from annotations.imaging.errors import ImageTooLargeError, TruncatedFileError, UnreadableImageError
-from annotations.imaging.raster import decode_raster
-from annotations.imaging.render import to_display
+from imaging.errors import ImageTooLargeError, TruncatedFileError, UnreadableImageError
+from imaging.raster import decode_raster
+from imaging.render import to_display
 from tests.imaging import factory as f
 
 LIMIT = 10_000_000

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 from pydicom.pixels import apply_voi, apply_windowing
 
-from annotations.imaging.dicom import decode_dicom
-from annotations.imaging.render import model_input, render, thumbnail, to_display
+from imaging.dicom import decode_dicom
+from imaging.render import model_input, render, thumbnail, to_display
 from tests.imaging import factory as f
 
 LIMIT = 10_000_000

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from pydicom.data import get_testdata_file
 
-from annotations.imaging.dicom import decode_dicom, extract_report_text, read_dicom_meta
-from annotations.imaging.errors import ImagingError
-from annotations.imaging.raster import decode_raster
+from imaging.dicom import decode_dicom, extract_report_text, read_dicom_meta
+from imaging.errors import ImagingError
+from imaging.raster import decode_raster
 from tests.imaging import factory as f
 
 LIMIT = 4_000_000

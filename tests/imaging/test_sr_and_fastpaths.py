@@ -12,9 +12,9 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 
-from annotations.imaging.dicom import _meta_from, extract_report_text
-from annotations.imaging.errors import NotDicomError, TruncatedFileError
-from annotations.imaging.fastpaths import native_pixels, rle_pixels
+from imaging.dicom import _meta_from, extract_report_text
+from imaging.errors import NotDicomError, TruncatedFileError
+from imaging.fastpaths import native_pixels, rle_pixels
 from tests.imaging import factory as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -107,7 +107,7 @@ def test_fast_paths_decline_what_they_do_not_handle():
 def test_imaging_package_imports_without_django():
     code = (
         "import sys; sys.modules['django'] = None\n"
-        "import annotations.imaging, annotations.imaging.render, annotations.ingest.archives\n"
+        "import imaging, imaging.render, annotations.ingest.archives\n"
         "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules if sys.modules[m])\n"
         "assert 'annotations.models' not in sys.modules\n"
     )

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from annotations.imaging import decode_dicom
-from annotations.imaging.render import to_display
-from annotations.imaging.voi import WindowPreset, window_presets
+from imaging import decode_dicom
+from imaging.render import to_display
+from imaging.voi import WindowPreset, window_presets
 from tests.imaging.factory import dicom_bytes
 
 SHARED = Path(

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from annotations.models import Image, Job
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from tests.imaging import factory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

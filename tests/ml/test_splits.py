@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlworker.ml.splits import (
+from ml.splits import (
     TEST,
     SplitConfig,
     SplitError,

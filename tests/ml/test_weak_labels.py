@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlworker.ml.weak_labels import (
+from ml.weak_labels import (
     SOURCE_ADJUDICATED,
     SOURCE_NLP,
     SOURCE_NONE,

@@ -27,7 +27,7 @@ def orthanc(tmp_path_factory) -> OrthancServer:
 @pytest.fixture(scope="session")
 def pacs_cohort(tmp_path_factory) -> Path:
     """A DICOM-only synthetic cohort (seed 5): the files a PACS would hold."""
-    from mlworker.ml.synthetic.cohort import CohortConfig, generate_cohort
+    from synthetic.cohort import CohortConfig, generate_cohort
 
     out = tmp_path_factory.mktemp("pacs-cohort")
     generate_cohort(

@@ -6,8 +6,7 @@ import io
 import pydicom
 import pytest
 
-from annotations.imaging.dicom import extract_report_text
-from annotations.services.pacs_sr import (
+from annotations.services.exports.pacs_sr import (
     BASIC_TEXT_SR,
     FindingLabel,
     ImageLabels,
@@ -16,6 +15,7 @@ from annotations.services.pacs_sr import (
     build_label_sr,
     read_label_sr,
 )
+from imaging.dicom import extract_report_text
 
 DX = "1.2.840.10008.5.1.4.1.1.1.1"
 

@@ -3,13 +3,13 @@ dataset with Google's expert labels, the dataset's Pneumothorax and Google's are
 one name twice (no PACS needed: the SR is built and read back in memory)."""
 
 from annotations.ingest.dicom import import_dicom
+from annotations.ingest.pacs_sources import study_labels
 from annotations.models import Image
 from annotations.selectors.final_labels import published_final_labels
-from annotations.services.datasets import dataset_get_or_create
+from annotations.services.datasets.datasets import dataset_get_or_create
+from annotations.services.datasets.schemas import schema_ensure
+from annotations.services.exports.pacs_sr import build_label_sr, read_label_sr
 from annotations.services.labels import expert_labels_import
-from annotations.services.pacs import study_labels
-from annotations.services.pacs_sr import build_label_sr, read_label_sr
-from annotations.services.schemas import schema_ensure
 from tests.imaging.factory import dicom_bytes, gradient
 
 

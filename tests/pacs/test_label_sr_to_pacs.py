@@ -9,14 +9,14 @@ import requests
 from django.core.management import call_command
 
 from annotations.ingest.pacs import PacsClient, PacsQuery, pacs_import
+from annotations.ingest.pacs_sources import labels_sr_send, pacs_source_get_or_create
 from annotations.models import IdentityMapping, Image, Job, Label, Report
 from annotations.models.choices import LabelSource, Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
-from annotations.services.pacs import labels_sr_send, pacs_source_get_or_create
-from annotations.services.pacs_sr import read_label_sr
-from annotations.services.read_values import schema_questions
-from annotations.services.reading import read_submit
-from annotations.services.worklist import worklist_enqueue, worklist_next
+from annotations.selectors.read_values import schema_questions
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+from annotations.services.exports.pacs_sr import read_label_sr
+from annotations.services.reading.first_reads import read_submit
+from annotations.services.reading.worklist import worklist_enqueue, worklist_next
 
 pytestmark = pytest.mark.django_db
 
@@ -113,8 +113,8 @@ def test_final_labels_reach_the_pacs_as_an_sr(loaded_orthanc, make_user, setting
 
 
 def test_a_label_export_cancelled_before_it_runs_sends_nothing_and_stays_cancelled(loaded_orthanc, make_user):
-    from annotations.pacs_tasks import pacs_labels_job_create, pacs_send_labels_job
-    from annotations.services.jobs import job_cancel
+    from annotations.services.jobs.records import job_cancel
+    from annotations.tasks.pacs import pacs_labels_job_create, pacs_send_labels_job
 
     dataset, _ = dataset_get_or_create(slug="sr-cancel", schema_key="chestxray14")
     source, _ = pacs_source_get_or_create(dataset=dataset, url=loaded_orthanc.dicomweb_url)

@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 
 from annotations.ingest.dicom import import_dicom
 from annotations.ingest.pacs import PacsClient, PacsError, PacsQuery, pacs_import
+from annotations.ingest.pacs_sources import pacs_source_get_or_create
 from annotations.models import Image, PacsSource, PacsStudySync, Report, Study
-from annotations.services.datasets import dataset_get_or_create
-from annotations.services.identity import pseudonymiser
-from annotations.services.pacs import pacs_source_get_or_create
+from annotations.services.datasets.datasets import dataset_get_or_create
+from annotations.services.privacy.identity import pseudonymiser
 from tests.imaging import factory
 from tests.support.ports import free_port
 
@@ -228,7 +228,7 @@ def test_query_values_are_checked():
 def test_periodic_task_syncs_enabled_sources_within_their_window(loaded_orthanc, cohort_headers):
     from django.utils import timezone
 
-    from annotations.pacs_tasks import pacs_sync_all
+    from annotations.tasks.pacs import pacs_sync_all
     from config.celery import app as celery_app
 
     images = _images(cohort_headers)

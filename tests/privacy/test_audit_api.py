@@ -3,8 +3,8 @@
 import pytest
 
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
-from annotations.services.identity import SourceIds, source_ids_pseudonymise
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+from annotations.services.privacy.identity import SourceIds, source_ids_pseudonymise
 from tests.annotations.reading.conftest import api_client
 
 

@@ -9,13 +9,13 @@ import pydicom
 import pytest
 from django.conf import settings
 
-from annotations.imaging.dicom import decode_dicom
 from annotations.ingest.dicom import import_blob, import_dicom
 from annotations.ingest.results import IngestSummary
 from annotations.ingest.sources import Blob
 from annotations.models import IdentityMapping, Image, Patient, QCFlag, Report, Study
-from annotations.services.datasets import dataset_get_or_create
-from annotations.services.identity import pseudonymiser
+from annotations.services.datasets.datasets import dataset_get_or_create
+from annotations.services.privacy.identity import pseudonymiser
+from imaging.dicom import decode_dicom
 from tests.privacy import planted
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from annotations.ingest.dicom import import_blob
 from annotations.ingest.results import IngestSummary
 from annotations.ingest.sources import Blob
 from annotations.models import IdentityMapping, Image, PacsSource, PacsStudySync, Patient, Study
-from annotations.services.datasets import dataset_get_or_create
-from annotations.services.identity import pseudonymiser
+from annotations.services.datasets.datasets import dataset_get_or_create
+from annotations.services.privacy.identity import pseudonymiser
 from tests.privacy import planted
 
 pytestmark = pytest.mark.django_db

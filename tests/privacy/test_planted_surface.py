@@ -20,7 +20,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from annotations.models import AuditEvent, IdentityMapping, Image, Job, Read, Report, Study, WorkItem
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from tests.annotations.reading.conftest import api_client, labels
 from tests.privacy import planted
 

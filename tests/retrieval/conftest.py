@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from tests.retrieval import factory
 from tests.support.tokens import api_token
 

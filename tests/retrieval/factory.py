@@ -7,19 +7,10 @@ from datetime import date
 import numpy as np
 from django.utils import timezone
 
-from annotations.models import (
-    Dataset,
-    Image,
-    Label,
-    LabelProvenance,
-    ModelVersion,
-    Patient,
-    Prediction,
-    Study,
-    WorkItem,
-)
+from annotations.models import Dataset, Image, Label, LabelProvenance, Patient, Study, WorkItem
 from annotations.models.choices import LabelSource, WorkState
-from mlworker.ml.retrieval import encode_embedding
+from learning.models import ModelVersion, Prediction
+from ml.retrieval import encode_embedding
 
 _seq = itertools.count(1)
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from mlworker.ml.retrieval import (
+from ml.retrieval import (
     ExactIndex,
     IndexFileError,
     IvfConfig,
@@ -14,10 +14,10 @@ from mlworker.ml.retrieval import (
     load_index,
     save_index,
 )
-from mlworker.ml.retrieval.errors import EmbeddingError
+from ml.retrieval.errors import EmbeddingError
 
 faiss = pytest.importorskip("faiss")
-from mlworker.ml.retrieval import FaissIndex  # noqa: E402
+from ml.retrieval import FaissIndex  # noqa: E402
 
 
 def clustered(n: int, d: int, clusters: int, noise: float, seed: int):

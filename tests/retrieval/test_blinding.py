@@ -4,7 +4,7 @@ unsubmitted first read of the image, unless the dataset shows them on first read
 import pytest
 
 from annotations.models import Read
-from annotations.services.worklist import worklist_enqueue, worklist_next
+from annotations.services.reading.worklist import worklist_enqueue, worklist_next
 from tests.retrieval import factory as f
 
 ALL_NEG = [

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 
-from mlworker.ml.retrieval import evaluate_retrieval, precision_at_k
-from mlworker.ml.retrieval.evaluation import group_excluded_neighbours, random_neighbours
+from ml.retrieval import evaluate_retrieval, precision_at_k
+from ml.retrieval.evaluation import group_excluded_neighbours, random_neighbours
 
 
 def test_precision_at_k_by_hand():

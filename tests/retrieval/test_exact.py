@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mlworker.ml.retrieval import (
+from ml.retrieval import (
     EmbeddingError,
     ExactIndex,
     decode_embedding,

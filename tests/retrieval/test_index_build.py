@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from annotations.models import ModelVersion
-from annotations.services.retrieval_index import retrieval_dir, retrieval_indexes_stale, served_index
-from mlworker.ml.retrieval import decode_embedding
-from mlworker.retrieval_tasks import build_retrieval_index, refresh_retrieval_indexes
+from learning.models import ModelVersion
+from learning.services.retrieval_index import retrieval_dir, retrieval_indexes_stale, served_index
+from learning.tasks.retrieval import build_retrieval_index, refresh_retrieval_indexes
+from ml.retrieval import decode_embedding
 from tests.retrieval import factory as f
 
 POS = {"Pneumothorax": "positive"}

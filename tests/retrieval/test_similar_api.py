@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from annotations.models.choices import HowReached, WorkState
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from tests.retrieval import factory as f
 from tests.retrieval.conftest import client_for
 

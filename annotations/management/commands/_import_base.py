@@ -10,12 +10,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from annotations.errors import DomainError
 from annotations.ingest.registry import IMPORTERS, run_importer
 from annotations.ingest.results import IngestSummary
 from annotations.models import Dataset
-from annotations.services.datasets import dataset_get_or_create
-from annotations.services.errors import DomainError
-from annotations.services.protocol_presets import DEFAULT_PRESET, PRESETS
+from annotations.services.datasets.datasets import dataset_get_or_create
+from annotations.services.datasets.protocol_presets import DEFAULT_PRESET, PRESETS
 
 
 class ImportCommand(BaseCommand):

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from mlworker.ml.label_schemas import SCHEMAS
-from mlworker.ml.nlp.chexpert_csv import read_labels
-from mlworker.ml.nlp.errors import NLPError
-from mlworker.ml.nlp.evaluation import evaluate
+from layouts.label_schemas import SCHEMAS
+from ml.nlp.chexpert_csv import read_labels
+from ml.nlp.errors import NLPError
+from ml.nlp.evaluation import evaluate
 
 
 class Command(BaseCommand):
@@ -73,7 +73,7 @@ class Command(BaseCommand):
         self.stdout.write(result.format())
 
     def _reports(self, opts: dict) -> None:
-        from mlworker.ml.nlp.report_evaluation import evaluate_report_csv
+        from ml.nlp.report_evaluation import evaluate_report_csv
 
         if not opts["reports"].is_file():
             raise CommandError(f"--reports file {opts['reports']} does not exist")

@@ -5,16 +5,16 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from annotations.errors import DomainError
 from annotations.ingest.pacs import PacsQuery, pacs_import
+from annotations.ingest.pacs_sources import pacs_source_get_or_create
 from annotations.management.commands._import_base import (
     add_outcome_arguments,
     add_preset_argument,
     finish_import,
 )
 from annotations.models import Dataset
-from annotations.services.datasets import dataset_get_or_create
-from annotations.services.errors import DomainError
-from annotations.services.pacs import pacs_source_get_or_create
+from annotations.services.datasets.datasets import dataset_get_or_create
 
 
 def _date(text: str) -> dt.date:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from mlworker.ml.synthetic.cohort import CohortConfig, generate_cohort
+from synthetic.cohort import CohortConfig, generate_cohort
 
 
 class Command(BaseCommand):

@@ -2,10 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from annotations.errors import DomainError
+from annotations.ingest.pacs_sources import pacs_source_get_or_create
 from annotations.models import Dataset, Job
 from annotations.models.choices import JobStatus
-from annotations.services.errors import DomainError
-from annotations.services.pacs import pacs_source_get_or_create
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts) -> None:
-        from annotations.pacs_tasks import pacs_labels_job_create, pacs_send_labels_job
+        from annotations.tasks.pacs import pacs_labels_job_create, pacs_send_labels_job
 
         dataset = Dataset.objects.filter(slug=opts["dataset"]).first()
         if dataset is None:

@@ -4,8 +4,8 @@ report texts (then rerun the dataset's NLP job: evidence spans point into the ol
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from annotations.ingest.privacy_backfill import privacy_backfill
 from annotations.models import Dataset
-from annotations.services.privacy_backfill import privacy_backfill
 
 
 class Command(BaseCommand):

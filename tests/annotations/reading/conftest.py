@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from annotations.models import Dataset, Image, Patient, Study
 from annotations.models.choices import Role
-from annotations.services.datasets import dataset_get_or_create, membership_grant
+from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
 from tests.support.tokens import api_token
 
 _seq = itertools.count(1)

@@ -6,7 +6,7 @@ reader's comment text must not be anywhere in the body."""
 import pytest
 
 from annotations.models import AdjudicationCase, Read, WorkItem
-from annotations.services.datasets import membership_grant
+from annotations.services.datasets.datasets import membership_grant
 from tests.annotations.reading.conftest import (
     api_client,
     claim,

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 
 from annotations.models import Read, WorkItem
-from annotations.services.reading import read_submit
-from annotations.services.worklist import worklist_next
+from annotations.services.reading.first_reads import read_submit
+from annotations.services.reading.worklist import worklist_next
 from tests.annotations.reading.conftest import labels, make_images
 from tests.support.services import needs_postgres
 
@@ -41,7 +41,7 @@ def run_threads(target, users) -> list[BaseException]:
 
 
 def test_simultaneous_claims_never_exceed_n(make_team):
-    from annotations.services.worklist import worklist_enqueue
+    from annotations.services.reading.worklist import worklist_enqueue
 
     team = make_team("google4", readers=8, readers_per_item=3)
     [image] = make_images(team.dataset, 1)
@@ -64,7 +64,7 @@ def test_simultaneous_claims_never_exceed_n(make_team):
 
 
 def test_readers_racing_through_a_queue_never_over_assign(make_team):
-    from annotations.services.worklist import worklist_enqueue
+    from annotations.services.reading.worklist import worklist_enqueue
 
     team = make_team("google4", readers=6, readers_per_item=3)
     images = make_images(team.dataset, 12)
@@ -95,8 +95,8 @@ def test_the_export_read_by_two_connections_equals_the_sequential_one(make_team,
     """The build reads chunks ahead on two connections sharing one snapshot; the bytes are those of
     the plain sequential read, whatever the chunking."""
     from annotations.models import Image, LabelSetSnapshot
-    from annotations.services.snapshot_files import label_chunks, label_columns, write_label_set
-    from annotations.services.snapshots import _labels, _own_findings, _policy, snapshot_build
+    from annotations.services.exports.snapshot_files import label_chunks, label_columns, write_label_set
+    from annotations.services.exports.snapshots import _labels, _own_findings, _policy, snapshot_build
     from tests.annotations.reading.conftest import enqueue, read_item
 
     team = make_team("google4", readers_per_item=1)
@@ -126,7 +126,7 @@ def test_the_export_read_by_two_connections_equals_the_sequential_one(make_team,
 def test_a_failing_read_ahead_reaches_the_caller_and_its_threads_end(db):
     from django.db import connection, transaction
 
-    from annotations.services.snapshots import read_ahead
+    from annotations.services.exports.snapshots import read_ahead
 
     def make(i: int):
         if i == 3:
@@ -149,8 +149,8 @@ def test_a_failing_read_ahead_reaches_the_caller_and_its_threads_end(db):
 def test_an_enqueue_waits_for_a_policy_change_and_queues_with_its_value(make_team):
     from django.db import transaction
 
-    from annotations.services.datasets import dataset_policy_update
-    from annotations.services.worklist import worklist_enqueue
+    from annotations.services.datasets.datasets import dataset_policy_update
+    from annotations.services.reading.worklist import worklist_enqueue
 
     team = make_team("google4", readers=3, readers_per_item=3)
     make_images(team.dataset, 2)

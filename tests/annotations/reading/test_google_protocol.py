@@ -5,8 +5,8 @@ the `assisted` preset. Expert labels of another schema never stop a dataset's ow
 being queued and read."""
 
 from annotations.models import Label, WorkItem
+from annotations.services.datasets.schemas import schema_ensure
 from annotations.services.labels import expert_labels_import
-from annotations.services.schemas import schema_ensure
 from tests.annotations.reading.conftest import enqueue, labels, make_images, next_task, read_item, respond
 
 

@@ -7,9 +7,9 @@ import pytest
 
 from annotations.models import Job, Label, QCFlag, Report, ReportFlag
 from annotations.selectors.report_flags import images_with_implant, latest_report_flags
-from annotations.services.nlp_labels import nlp_labels_store
-from mlworker.ml.nlp.labels import ReportLabels
-from mlworker.tasks.nlp import label_dataset_reports, labeler_for
+from learning.services.nlp_labels import nlp_labels_store
+from learning.tasks.nlp import label_dataset_reports, labeler_for
+from ml.nlp.labels import ReportLabels
 from tests.annotations.reading.conftest import claim, enqueue, make_images
 
 TEXTS = {

@@ -15,10 +15,11 @@ import jsonschema
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from annotations.models import AdjudicationCase, ModelVersion, QCFlag, RankingScore, TrainingRun
+from annotations.models import AdjudicationCase, QCFlag
 from annotations.models.choices import LabelSource
 from annotations.services.labels import LabelInput, expert_labels_import, labels_put
-from annotations.services.ranking import acquisition_strategy
+from learning.models import ModelVersion, RankingScore, TrainingRun
+from learning.services.ranking import acquisition_strategy
 from tests.annotations.reading.conftest import (
     api_client,
     claim,

@@ -124,7 +124,7 @@ def test_no_strict_majority_goes_to_the_adjudicator(make_team):
 
 
 def test_adjudicator_rule_after_rounds_and_a_reader_cannot_decide_their_own_item(make_team):
-    from annotations.services.datasets import membership_grant
+    from annotations.services.datasets.datasets import membership_grant
 
     team = make_team("google4", max_adjudication_rounds=1, tie_rule="adjudicator")
     a, b, c = team.readers

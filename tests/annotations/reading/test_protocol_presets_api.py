@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from annotations.models import AuditEvent, Dataset, DatasetMembership
-from annotations.services.datasets import membership_grant
+from annotations.services.datasets.datasets import membership_grant
 from tests.annotations.reading.conftest import enqueue, labels, make_images, read_item
 
 

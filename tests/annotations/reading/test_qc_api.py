@@ -35,7 +35,7 @@ def test_bulk_resolution_holds_releases_and_excludes(make_team):
     claimed_image = held_claim["item"]["image"]["id"]
     others = [i for i in images if i.pk != claimed_image]
     flags = [flag(i) for i in images]
-    from annotations.services.qc_review import qc_hold_sync
+    from annotations.services.qc.review import qc_hold_sync
 
     assert qc_hold_sync(image_ids=[i.pk for i in images]) == {"held": 3, "released": 0, "excluded": 0}
     assert not Read.objects.filter(pk=held_claim["read"]["id"]).exists()  # the claim was released

@@ -5,8 +5,8 @@ import numpy as np
 
 from annotations.models import Image, QCFlag
 from annotations.selectors.qc_flags import compose_corrections, image_display_correction
-from mlworker.bridge import apply_correction, input_key
-from mlworker.ml.detectors.dihedral import N_ORIENTATIONS, apply_np, fix_for
+from learning.bridge.images import apply_correction, input_key
+from ml.detectors.dihedral import N_ORIENTATIONS, apply_np, fix_for
 from tests.annotations.reading.conftest import make_images
 
 

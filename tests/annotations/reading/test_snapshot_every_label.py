@@ -14,10 +14,10 @@ import pytest
 from annotations.models import Image, LabelSchema
 from annotations.models.choices import LabelValue
 from annotations.selectors.final_labels import published_final_labels
+from annotations.services.datasets.schemas import schemas_ensure_all
+from annotations.services.exports.snapshot_files import Column, label_chunks, write_label_set
 from annotations.services.labels import expert_labels_import
-from annotations.services.schemas import schemas_ensure_all
-from annotations.services.snapshot_files import Column, label_chunks, write_label_set
-from mlworker.ml.label_schemas import SCHEMAS
+from layouts.label_schemas import SCHEMAS
 from tests.annotations.reading.conftest import make_images
 
 VALUES = (LabelValue.POSITIVE, LabelValue.NEGATIVE, LabelValue.UNCERTAIN, LabelValue.BLANK)
@@ -171,7 +171,7 @@ def test_the_worker_build_reading_ahead_in_chunks_keeps_every_label_too(make_tea
     """As on a worker (no caller's transaction): on PostgreSQL the chunks are read ahead by other
     connections in the same snapshot; one image per chunk makes every image its own chunk."""
     from annotations.models import LabelSetSnapshot
-    from annotations.services.snapshots import _policy, snapshot_build
+    from annotations.services.exports.snapshots import _policy, snapshot_build
 
     schemas_ensure_all()
     team = make_team("chestxray14", readers_per_item=1)

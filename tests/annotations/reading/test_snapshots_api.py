@@ -9,7 +9,7 @@ import json
 import pytest
 
 from annotations.models import Job, LabelSetSnapshot
-from annotations.services.snapshot_files import csv_cell
+from annotations.services.exports.snapshot_files import csv_cell
 from tests.annotations.reading.conftest import claim, enqueue, labels, make_images, read_item, submit
 
 
@@ -186,7 +186,7 @@ def test_csv_cells_are_escaped_against_formula_injection(raw, cell):
 def test_the_worker_builds_in_its_own_transaction(make_team, eager_celery):
     """As on a real worker (no caller's transaction): on PostgreSQL the build is one REPEATABLE READ
     transaction, so its two files are one consistent cut of the labels."""
-    from annotations.services.snapshots import snapshot_build, snapshot_create
+    from annotations.services.exports.snapshots import snapshot_build, snapshot_create
 
     team = make_team("google4", readers_per_item=1)
     enqueue(team, make_images(team.dataset, 2))
@@ -201,7 +201,7 @@ def test_the_worker_builds_in_its_own_transaction(make_team, eager_celery):
 def test_chunked_writing_gives_the_same_bytes_whatever_the_chunk(google_team, tmp_path):
     from annotations.models import Image
     from annotations.selectors.final_labels import published_final_labels
-    from annotations.services.snapshot_files import label_chunks, label_columns, write_label_set
+    from annotations.services.exports.snapshot_files import label_chunks, label_columns, write_label_set
 
     team, _ = google_team
     findings = ["Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass"]

@@ -5,8 +5,10 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from annotations.models import QCFlag, RankingScore, Read, WorkItem
-from annotations.services.worklist import random_score, worklist_enqueue
+from annotations.models import QCFlag, Read, WorkItem
+from annotations.services.reading.worklist import worklist_enqueue
+from learning.models import RankingScore
+from learning.services.priorities import random_score
 from tests.annotations.reading.conftest import (
     claim,
     enqueue,
@@ -205,7 +207,7 @@ def test_the_owed_round_is_found_behind_many_answered_ones(make_team):
 def test_a_script_gets_its_api_token_with_username_and_password(make_team, make_user):
     from rest_framework.test import APIClient
 
-    from annotations.services.datasets import membership_grant
+    from annotations.services.datasets.datasets import membership_grant
 
     team = make_team("google4")
     user = make_user("script-user", password="s3cret-pass")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mlworker.ml.acquisition import (
+from ml.acquisition import (
     AcquisitionInputs,
     EntropyStrategy,
     KCenterStrategy,

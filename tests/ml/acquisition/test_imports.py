@@ -5,7 +5,5 @@ from tests.support.bare_import import top_level_modules_loaded
 
 
 def test_import_bare() -> None:
-    code = (
-        "import mlworker.ml.acquisition, mlworker.ml.evaluation, mlworker.ml.splits, mlworker.ml.weak_labels"
-    )
+    code = "import ml.acquisition, ml.evaluation, ml.splits, ml.weak_labels"
     assert top_level_modules_loaded(code, {"django", "annotations", "config", "torch"}) == []

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from mlworker.ml.acquisition import (
+from ml.acquisition import (
     AcquisitionInputs,
     EntropyStrategy,
     InputsError,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from mlworker.ml.acquisition import (
+from ml.acquisition import (
     AcquisitionInputs,
     BaldStrategy,
     EntropyStrategy,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from mlworker.ml.evaluation import (
+from ml.evaluation import (
     EvaluationError,
     binary_metrics,
     bootstrap_auroc,
@@ -17,7 +17,7 @@ from mlworker.ml.evaluation import (
     sens_spec_at,
     youden_threshold,
 )
-from mlworker.ml.evaluation.binary import bootstrap_indices, resampled_aurocs
+from ml.evaluation.binary import bootstrap_indices, resampled_aurocs
 
 Y8 = np.array([0, 0, 0, 0, 1, 1, 1, 1])
 S8 = np.array([0.1, 0.3, 0.35, 0.8, 0.4, 0.5, 0.7, 0.9])

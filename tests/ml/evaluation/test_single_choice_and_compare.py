@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from mlworker.ml.evaluation import (
+from ml.evaluation import (
     KERMANY_PENALTY,
     EvaluationError,
     compare_models,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from mlworker.ml.nlp.gold import GoldSet, load_gold
-from mlworker.ml.nlp.labeler import ReportLabeler
+from ml.nlp.gold import GoldSet, load_gold
+from ml.nlp.labeler import ReportLabeler
 
 GOLD_DIR = Path(__file__).with_name("gold")
 GOLD_FILES = sorted(GOLD_DIR.glob("*.yaml"))

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from mlworker.ml.nlp.chexpert_csv import read_labels, read_reports, write_labels
-from mlworker.ml.nlp.errors import ReportCSVError
-from mlworker.ml.nlp.labels import NEGATIVE, POSITIVE, UNCERTAIN
+from ml.nlp.chexpert_csv import read_labels, read_reports, write_labels
+from ml.nlp.errors import ReportCSVError
+from ml.nlp.labels import NEGATIVE, POSITIVE, UNCERTAIN
 from tests.ml.nlp.conftest import get_labeler
 
 

@@ -10,9 +10,9 @@ import random
 
 import pytest
 
-from bench.nlp.synthetic import synthetic_reports
-from mlworker.ml.nlp.context import prune_overlapping
-from mlworker.ml.nlp.tokenizer import ChunkCachedTokenizer, blank_english
+from ml.nlp.context import prune_overlapping
+from ml.nlp.tokenizer import ChunkCachedTokenizer, blank_english
+from synthetic.nlp_bench_reports import synthetic_reports
 from tests.ml.nlp.conftest import get_labeler
 
 pytest.importorskip("medspacy")

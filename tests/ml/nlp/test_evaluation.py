@@ -2,8 +2,8 @@
 
 import pytest
 
-from mlworker.ml.nlp.errors import ReportCSVError
-from mlworker.ml.nlp.evaluation import evaluate
+from ml.nlp.errors import ReportCSVError
+from ml.nlp.evaluation import evaluate
 
 P, N, U = "positive", "negative", "uncertain"
 GOLD = [

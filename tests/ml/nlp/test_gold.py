@@ -7,7 +7,7 @@ shows up as a test to update rather than going unnoticed.
 
 import pytest
 
-from mlworker.ml.nlp.gold import load_gold
+from ml.nlp.gold import load_gold
 from tests.ml.nlp.conftest import GOLD_FILES, get_labeler
 
 

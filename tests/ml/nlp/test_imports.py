@@ -5,8 +5,8 @@ from tests.support.bare_import import top_level_modules_loaded
 
 def test_imports_and_labels_without_django_or_medspacy() -> None:
     code = (
-        "from mlworker.ml.nlp import ReportLabeler\n"
-        "from mlworker.ml.nlp import chexpert_csv, evaluation, gold\n"
+        "from ml.nlp import ReportLabeler\n"
+        "from ml.nlp import chexpert_csv, evaluation, gold\n"
         "labels = ReportLabeler('google4').label('No pneumothorax.')\n"
         "assert labels['Pneumothorax'].value == 'negative'\n"
     )

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from mlworker.ml.nlp import (
+from ml.nlp import (
     MAX_REPORT_CHARS,
     NEGATIVE,
     POSITIVE,

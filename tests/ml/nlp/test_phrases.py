@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from mlworker.ml.nlp.errors import PhraseFileError, UnknownSchemaError
-from mlworker.ml.nlp.labeler import ReportLabeler
-from mlworker.ml.nlp.phrases import DEFAULT_PHRASES_DIR, expand, finding_slug, load_lexicon
-from mlworker.ml.nlp.rules import DEFAULT_RULE_FILES, load_context_rules
+from ml.nlp.errors import PhraseFileError, UnknownSchemaError
+from ml.nlp.labeler import ReportLabeler
+from ml.nlp.phrases import DEFAULT_PHRASES_DIR, expand, finding_slug, load_lexicon
+from ml.nlp.rules import DEFAULT_RULE_FILES, load_context_rules
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mlworker.ml.nlp.report_evaluation import ReportCSVEvaluation, evaluate_report_csv
+from ml.nlp.report_evaluation import ReportCSVEvaluation, evaluate_report_csv
 
 SHARED_DATA = Path(
     os.environ.get("ARBITER_SHARED_DATA", Path(__file__).resolve().parents[3] / ".." / "shared" / "data")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from mlworker.ml.nlp.presence import PresenceScore, score_presence
-from mlworker.ml.nlp.report_gold import held_aside, read_gold_reports
+from ml.nlp.presence import PresenceScore, score_presence
+from ml.nlp.report_gold import held_aside, read_gold_reports
 
 ROOT = Path(__file__).resolve().parents[3]
 OPENI_HEADER = (
@@ -78,7 +78,7 @@ def test_a_report_column_with_chexpert_gold(tmp_path: Path) -> None:
 
 
 def test_bad_gold_files_are_clear_errors(tmp_path: Path) -> None:
-    from mlworker.ml.nlp.errors import ReportCSVError
+    from ml.nlp.errors import ReportCSVError
 
     bad = tmp_path / "bad.csv"
     bad.write_text("Reports,Edema\nEdema.,yes\n")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlworker.ml.nlp.sections import IGNORE, MAX_SENTENCE_CHARS, PREAMBLE, REPORT, SectionRules, Segmenter
+from ml.nlp.sections import IGNORE, MAX_SENTENCE_CHARS, PREAMBLE, REPORT, SectionRules, Segmenter
 
 
 @pytest.fixture(scope="module")

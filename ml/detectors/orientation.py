@@ -1,0 +1,194 @@
+"""The orientation / inversion detector: rotated, mirrored and inverted films, with the fix for each.
+
+Scoring checks all eight orientations of each film (test-time augmentation over the dihedral group):
+if the film is the upright film distorted by `g`, then turning it by `h` gives `h∘g`, so the net's
+answer for every view `h` is evidence about `g`. The per-view log-probabilities are averaged under
+that bookkeeping, which makes the verdict much steadier than one look. Inversion is averaged over the
+same eight views.
+
+Flags (kinds from `flags`): `rotated` when the most likely distortion is a pure turn, `flipped` when
+it includes a mirror (a left-right mirror puts the heart on the viewer's left: true dextrocardia is the
+rare real film that looks like this, so a person confirms), `inverted`; each flag's probability is
+the probability the film is not upright (or is inverted), and its detail holds the suggested fix.
+Films known to be laterals are judged up to a left-right mirror (a lateral may face either way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ml.detectors.dihedral import (
+    COMPOSE,
+    INVERSE,
+    N_ORIENTATIONS,
+    NAMES,
+    Fix,
+    apply_torch,
+    fix_for,
+)
+from ml.detectors.flags import FLIPPED, INVERTED, ROTATED, QCFlag
+from ml.detectors.orientation_net import OrientationNet, load_net, save_net
+from ml.inference.preprocess import prepare_batch
+from ml.nets.errors import InputError
+
+#: Flag when P(not upright) or P(inverted) reaches this (chosen on the development films' training
+#: split, see bench/qc/README.md).
+DEFAULT_THRESHOLD = 0.5
+BATCH = 256
+
+
+@dataclass(frozen=True)
+class OrientationScores:
+    """Per film: posterior over the eight orientations `[N, 8]` and P(inverted) `[N]`."""
+
+    orientation: np.ndarray
+    inverted: np.ndarray
+
+    @property
+    def not_upright(self) -> np.ndarray:
+        return 1.0 - self.orientation[:, 0]
+
+
+def _as_batch(images: np.ndarray | Sequence[np.ndarray], size: int) -> np.ndarray:
+    if len(images) == 0:
+        return np.zeros((0, size, size), np.uint8)
+    return prepare_batch(images, size, "uint8")
+
+
+@torch.no_grad()
+def score_orientation(
+    net: OrientationNet, images: np.ndarray | Sequence[np.ndarray], *, tta: bool = True
+) -> OrientationScores:
+    """Posterior orientation and inversion probability of each film (any size; uint8 or [0, 1])."""
+    x_all = _as_batch(images, net.size)
+    net.eval()
+    views = range(N_ORIENTATIONS) if tta else range(1)
+    orient_out, inv_out = [], []
+    for lo in range(0, len(x_all), BATCH):
+        x = torch.from_numpy(np.ascontiguousarray(x_all[lo : lo + BATCH]))
+        stacked = torch.cat([apply_torch(x, h) for h in views])
+        logits, inv_logits = net(stacked)
+        logp = logits.log_softmax(1).view(len(views), len(x), N_ORIENTATIONS)
+        # evidence for "the film is g": view h should read as h∘g
+        total = torch.zeros(len(x), N_ORIENTATIONS)
+        for h in views:
+            total += logp[h][:, torch.as_tensor(COMPOSE[h])]
+        orient_out.append((total / len(views)).softmax(1).numpy())
+        inv_out.append(inv_logits.softmax(1)[:, 1].view(len(views), len(x)).mean(0).numpy())
+    if not orient_out:
+        return OrientationScores(np.zeros((0, N_ORIENTATIONS)), np.zeros(0))
+    return OrientationScores(np.concatenate(orient_out), np.concatenate(inv_out))
+
+
+def bad_element(posterior: np.ndarray) -> int:
+    """The most likely distortion (never upright): what a raised flag names and undoes."""
+    return 1 + int(np.asarray(posterior)[1:].argmax())
+
+
+def flag_kind(g: int) -> str:
+    """`flipped` for an element with a mirror in it, `rotated` for a pure turn."""
+    return FLIPPED if g >= 4 else ROTATED
+
+
+def flagged_as(scores: OrientationScores, kind: str) -> np.ndarray:
+    """Per film, the probability of the orientation flag if it is of `kind`, else 0: what a
+    detector of that kind alone would have raised."""
+    kinds = np.array([flag_kind(bad_element(p)) for p in scores.orientation])
+    return np.where(kinds == kind, scores.not_upright, 0.0)
+
+
+@dataclass
+class OrientationDetector:
+    """The net plus the threshold at which it flags; saved with its metrics."""
+
+    net: OrientationNet
+    threshold: float = DEFAULT_THRESHOLD
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise InputError(f"threshold must lie in (0, 1], got {self.threshold}")
+
+    @property
+    def input_size(self) -> int:
+        return self.net.size
+
+    def score(self, images: np.ndarray | Sequence[np.ndarray]) -> OrientationScores:
+        return score_orientation(self.net, images)
+
+    def detect(
+        self, images: np.ndarray | Sequence[np.ndarray], *, lateral: Sequence[bool] | None = None
+    ) -> list[list[QCFlag]]:
+        """All flags (raised or not) for each film; `lateral[i]` judges film i up to a mirror."""
+        s = self.score(images)
+        if lateral is not None and len(lateral) != len(s.inverted):
+            raise InputError(f"{len(s.inverted)} images but {len(lateral)} lateral marks")
+        return [
+            self.flags_from_scores(s.orientation[i], float(s.inverted[i]), bool(lateral and lateral[i]))
+            for i in range(len(s.inverted))
+        ]
+
+    def flags_from_scores(
+        self, posterior: np.ndarray, p_inverted: float, lateral: bool = False
+    ) -> list[QCFlag]:
+        post = np.asarray(posterior, dtype=np.float64)
+        if lateral:  # a mirrored lateral is fine: g and "mirror, then g" are the same verdict
+            post = post[:4] + post[4:]
+            post = np.concatenate([post, np.zeros(4)])
+        g = bad_element(post)
+        p_bad = float(1.0 - post[0])
+        probabilities = {NAMES[i]: round(float(p), 6) for i, p in enumerate(post)}
+        fix = fix_for(g)
+        kind = flag_kind(g)
+        orient = QCFlag(
+            kind=kind,
+            probability=p_bad,
+            flagged=p_bad >= self.threshold,
+            detail={
+                "predicted": NAMES[g],
+                "predicted_element": g,
+                # counter-clockwise degrees of the turn, as numpy.rot90 turns (after any mirror)
+                "predicted_rotation": 90 * (g % 4),
+                "mirrored": g >= 4,
+                "fix": fix.to_dict(),
+                "fix_label": fix.label,
+                "lateral": lateral,
+                "probabilities": probabilities,
+            },
+        )
+        inv_fix = Fix(invert=True)
+        inverted = QCFlag(
+            kind=INVERTED,
+            probability=float(p_inverted),
+            flagged=p_inverted >= self.threshold,
+            detail={"fix": inv_fix.to_dict(), "fix_label": inv_fix.label},
+        )
+        return [orient, inverted]
+
+    def save(self, path: str | Path, metadata: dict[str, Any] | None = None) -> None:
+        save_net(path, self.net, {"threshold": self.threshold, "metrics": self.metrics, **(metadata or {})})
+
+
+def load_orientation_detector(path: str | Path) -> OrientationDetector:
+    net, meta = load_net(path)
+    return OrientationDetector(
+        net=net,
+        threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)),
+        metrics=dict(meta.get("metrics", {})),
+    )
+
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "INVERSE",
+    "OrientationDetector",
+    "OrientationScores",
+    "load_orientation_detector",
+    "score_orientation",
+]
