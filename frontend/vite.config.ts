@@ -12,5 +12,5 @@ export default defineConfig({
     // `npm run dev` against a Django on :8000 (optional; the README's commands never need it).
     proxy: { '/api': 'http://127.0.0.1:8000', '/accounts': 'http://127.0.0.1:8000' },
   },
-  test: { include: ['tests/**/*.test.ts'], environment: 'node' },
+  test: { include: ['src/**/*.test.ts'], environment: 'node' },
 })

@@ -1,6 +1,6 @@
 /** The app shell: loads the signed-in user, shows the top bar for their roles, routes to a screen. */
 import { useEffect, useState } from 'react'
-import { api, unwrap } from '../api/client'
+import { unwrap } from '../api/client'
 import type { Me } from '../api/types'
 import { AdminConsole } from '../screens/AdminConsole'
 import { Home } from '../screens/Home'
@@ -10,12 +10,13 @@ import { ReadingScreen } from '../screens/ReadingScreen'
 import { signOut } from './logout'
 import { Link, useRoute } from './router'
 import { isAdminAnywhere, SessionContext } from './session'
+import { loadMe } from './source'
 
 export function App() {
   const [me, setMe] = useState<Me | null>(null)
   const [error, setError] = useState<string | null>(null)
   useEffect(() => {
-    api.GET('/api/v1/me/').then(
+    loadMe().then(
       (r) => setMe(unwrap(r)),
       (e: unknown) => setError(String(e)),
     )

@@ -4,8 +4,8 @@
  *
  * Text fields keep their keys: only Escape (leave the field) and Ctrl/Cmd+Enter (submit) act there.
  */
-import type { Tool } from '../viewer/measure'
-import { MAX_PRESET_KEYS } from '../viewer/windowing'
+import type { Tool } from '../features/viewer/measure'
+import { MAX_PRESET_KEYS } from '../features/viewer/windowing'
 
 export type ReadValue = 'positive' | 'negative' | 'uncertain'
 

@@ -1,12 +1,12 @@
 /** The worklists: every dataset the user may see, with the actions their roles allow on it. */
-import { api, unwrap } from '../api/client'
 import { Link } from '../app/router'
 import { canRead, isAdminOn, rolesOn, useMe } from '../app/session'
-import { useAsync } from '../app/useAsync'
+import { listDatasets } from '../features/datasets/source'
+import { useAsync } from '../ui/useAsync'
 
 export function Home() {
   const me = useMe()
-  const datasets = useAsync(async () => unwrap(await api.GET('/api/v1/datasets/', {})).results, [])
+  const datasets = useAsync(listDatasets, [])
   return (
     <section className="panel">
       <h1>Worklists</h1>

@@ -1,29 +1,24 @@
 /** One image in the viewer, with the other images of its study and its NLP and model labels. */
 import { useEffect, useRef } from 'react'
-import { api, itemsOf, unwrap } from '../api/client'
 import type { ImageInfo } from '../api/types'
 import { keyInput, resolveKey } from '../app/hotkeys'
 import { navigate } from '../app/router'
-import { useAsync } from '../app/useAsync'
-import { useKeys } from '../app/useKeys'
-import { LabelTable } from '../reading/LabelTable'
-import { preloadNeighbours, stepInStack } from '../viewer/stack'
-import { StudyStrip } from '../viewer/StudyStrip'
-import { Viewer, type ViewerHandle } from '../viewer/Viewer'
+import { useAsync } from '../ui/useAsync'
+import { useKeys } from '../ui/useKeys'
+import { LabelTable } from '../features/reading/LabelTable'
+import { imageLabels } from '../features/reading/source'
+import { loadImage, loadStudy } from '../features/viewer/source'
+import { preloadNeighbours, stepInStack } from '../features/viewer/stack'
+import { StudyStrip } from '../features/viewer/StudyStrip'
+import { Viewer, type ViewerHandle } from '../features/viewer/Viewer'
 
 export function ImageScreen({ imageId }: { imageId: number }) {
-  const image = useAsync(
-    async () => unwrap(await api.GET('/api/v1/images/{id}/', { params: { path: { id: imageId } } })),
-    [imageId],
-  )
+  const image = useAsync(() => loadImage(imageId), [imageId])
   const study = useAsync(async () => {
     if (!image.data) return undefined
-    return unwrap(await api.GET('/api/v1/studies/{id}/', { params: { path: { id: image.data.study } } }))
+    return loadStudy(image.data.study)
   }, [image.data?.study])
-  const labels = useAsync(
-    async () => itemsOf(unwrap(await api.GET('/api/v1/images/{id}/labels/', { params: { path: { id: imageId } } }))),
-    [imageId],
-  )
+  const labels = useAsync(() => imageLabels(imageId), [imageId])
   const viewer = useRef<ViewerHandle>(null)
   const ids = study.data?.image_ids ?? []
   useKeys((e) => {

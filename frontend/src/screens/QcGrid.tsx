@@ -7,10 +7,10 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { keyInput, resolveKey } from '../app/hotkeys'
-import { useKeys } from '../app/useKeys'
-import { clear, click, EMPTY, move, retain, selectAll, targets, toggleFocused, type Selection } from '../qc/selection'
-import { fixPreviewStyle, QC_KINDS, qcAct, qcList, type QcAction, type QcItem, type QcKind } from '../qc/source'
-import { useAsync } from '../app/useAsync'
+import { useKeys } from '../ui/useKeys'
+import { clear, click, EMPTY, move, retain, selectAll, targets, toggleFocused, type Selection } from '../features/qc/selection'
+import { fixPreviewStyle, QC_KINDS, qcAct, qcList, type QcAction, type QcItem, type QcKind } from '../features/qc/source'
+import { useAsync } from '../ui/useAsync'
 
 
 export function QcGrid({ dataset }: { dataset: number }) {

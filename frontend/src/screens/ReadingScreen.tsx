@@ -6,12 +6,11 @@
  * anonymised values and comments show per finding, disagreements marked.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
-import { api, unwrap } from '../api/client'
 import type { Dataset } from '../api/types'
 import { HOTKEY_HELP, keyInput, resolveKey } from '../app/hotkeys'
 import { Link } from '../app/router'
-import { useAsync } from '../app/useAsync'
-import { useKeys } from '../app/useKeys'
+import { useAsync } from '../ui/useAsync'
+import { useKeys } from '../ui/useKeys'
 import {
   allUnsetAbsent,
   disagreements,
@@ -22,29 +21,37 @@ import {
   setComment,
   setValue,
   type Answers,
-} from '../reading/answers'
-import { spansFromLabels } from '../reading/evidence'
-import { FindingPanel, type Hints } from '../reading/FindingPanel'
-import { ReportPanel } from '../reading/ReportPanel'
+} from '../features/reading/answers'
+import { spansFromLabels } from '../features/reading/evidence'
+import { FindingPanel, type Hints } from '../features/reading/FindingPanel'
+import { ReportPanel } from '../features/reading/ReportPanel'
+import { loadDataset } from '../features/datasets/source'
 import { PriorsStrip, SimilarCasesPanel } from '../features/similar'
-import { OverlayControls, useOverlay, type OverlayState } from '../reading/Overlay'
-import { nextTask, submitTask, taskKey, type Task } from '../reading/source'
-import { useReaderClock } from '../reading/useReaderClock'
-import { preloadImage } from '../viewer/pixels'
-import { imageMeta, preloadNeighbours, stepInStack } from '../viewer/stack'
-import { StudyStrip } from '../viewer/StudyStrip'
-import { Viewer, type ViewerHandle } from '../viewer/Viewer'
-import { markSubmitStart, recordPaint } from '../reading/metrics'
-import { progressOf } from '../reading/progress'
-import { SkipDialog } from '../reading/SkipDialog'
-import { answersOf, DEFAULT_GRACE_S, secondsLeft, skipRead, skipReasons, undoRead } from '../reading/undoSkip'
-import '../reading/reading.css'
+import { OverlayControls, useOverlay, type OverlayState } from '../features/reading/Overlay'
+import { useReaderClock } from '../features/reading/useReaderClock'
+import { preloadImage } from '../features/viewer/pixels'
+import { imageMeta, preloadNeighbours, stepInStack } from '../features/viewer/stack'
+import { StudyStrip } from '../features/viewer/StudyStrip'
+import { Viewer, type ViewerHandle } from '../features/viewer/Viewer'
+import { markSubmitStart, recordPaint } from '../features/reading/metrics'
+import { progressOf } from '../features/reading/progress'
+import { SkipDialog } from '../features/reading/SkipDialog'
+import {
+  answersOf,
+  DEFAULT_GRACE_S,
+  nextTask,
+  secondsLeft,
+  skipRead,
+  skipReasons,
+  submitTask,
+  taskKey,
+  undoRead,
+  type Task,
+} from '../features/reading/source'
+import '../features/reading/reading.css'
 
 export function ReadingScreen({ dataset: datasetId, mode }: { dataset: number; mode: 'read' | 'adjudicate' }) {
-  const ds = useAsync(
-    async () => unwrap(await api.GET('/api/v1/datasets/{id}/', { params: { path: { id: datasetId } } })),
-    [datasetId],
-  )
+  const ds = useAsync(() => loadDataset(datasetId), [datasetId])
   if (ds.error) return <p role="alert" className="page-error">{ds.error}</p>
   if (!ds.data) return <p className="loading">Loading…</p>
   return <Reader dataset={ds.data} mode={mode} />

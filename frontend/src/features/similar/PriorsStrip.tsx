@@ -3,7 +3,7 @@
  * adjudicated, else NLP). During a blinded first read the dataset may withhold the labels; the
  * images stay, for comparison.
  */
-import { useAsync } from '../../app/useAsync'
+import { useAsync } from '../../ui/useAsync'
 import { priorLabelsText, studyHeading } from './format'
 import { loadPriors } from './source'
 

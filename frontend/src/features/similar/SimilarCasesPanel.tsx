@@ -3,7 +3,7 @@
  * they were reached. During a blinded first read (dataset policy) it shows why it is empty; pass a
  * new `refreshKey` after the read is submitted to load the cases.
  */
-import { useAsync } from '../../app/useAsync'
+import { useAsync } from '../../ui/useAsync'
 import { caseSummary, howReachedText, similarityText } from './format'
 import { loadSimilar } from './source'
 
