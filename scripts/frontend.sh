@@ -41,11 +41,11 @@ deps() {
 }
 
 schema() {
-  # The schema depends on the Django code; regenerate it only when that code changed (the
-  # Django-free ML core, learning/ml, holds no API and is left out).
+  # The schema depends on the Django apps' code; regenerate it only when that code changed (the
+  # Django-free libraries, ml/ imaging/ synthetic/ layouts/, hold no API and are left out).
   local want
   want=$(find "$ROOT/annotations" "$ROOT/config" "$ROOT/learning" -name '*.py' -not -path '*/migrations/*' \
-           -not -path "$ROOT/learning/ml/*" -print0 2>/dev/null | sort -z | xargs -0 cat | hash_of)
+           -print0 2>/dev/null | sort -z | xargs -0 cat | hash_of)
   if [ ! -f "$CACHE/openapi.yml" ] || [ ! -f "$FE/src/api/schema.d.ts" ] || ! stamp_ok schema "$want"; then
     say "the API code changed: regenerating the OpenAPI schema"
     "$PY" "$ROOT/manage.py" spectacular --file "$CACHE/openapi.yml" --validate >"$CACHE/spectacular.log" 2>&1 \
