@@ -127,11 +127,22 @@ def _bare_studies(dataset, n: int, prefix: str) -> list[Study]:
 
 
 class Scenario:
-    """One job kind: make its input and job, send its task, say when it is mid-job, check the end."""
+    """One job kind: make its input and job, send its task, say when it is mid-job, check the end.
+
+    `workdir` is the scenario's own scratch folder (set by the chain before `setup`); `worker_env`
+    is added to every worker's environment in a chain that runs this kind; `at_kill` records what
+    was stored at the moment of the kill (checked to be still there at the end); `close` stops what
+    `setup` started (a PACS)."""
 
     kind: str = ""
+    workdir: Path
+    worker_env: dict[str, str] = {}
 
     def setup(self, broker: Broker, data: Path) -> None: ...
+
+    def at_kill(self, result: KindResult) -> None: ...
+
+    def close(self) -> None: ...
 
     def started(self) -> bool:
         raise NotImplementedError
@@ -424,9 +435,287 @@ class SnapshotScenario(Scenario):
             result.problems.append(f"export folder holds {files}")  # a killed build's .part files too
 
 
+class IndexScenario(Scenario):
+    """A similar-case index build killed while FAISS trains its coarse quantiser on 10,000 new
+    embeddings (1024-wide, as CheXNet's), over an index of 2,000 built before: the stored index stays
+    served through the kill, and the rerun builds one that holds every published image once."""
+
+    kind = "index"
+    n_before, n_new, dim = 2_000, 10_000, 1024
+    # The approximate (IVF) index starts past this many vectors (50,000 by default): a build of a few
+    # seconds instead of a few hundred milliseconds, the slow path a large dataset takes anyway.
+    worker_env = {"ARBITER_RETRIEVAL_EXACT_MAX": "2000"}
+
+    def setup(self, broker: Broker, data: Path) -> None:
+        import numpy as np
+
+        from annotations.services.retrieval_index import retrieval_index_build
+        from mlworker.retrieval_tasks import build_retrieval_index
+        from tests.retrieval import factory
+
+        self.dataset = dataset_get_or_create(slug="kill-index", schema_key="chestxray14")[0]
+        self.mv = factory.model_version(self.dataset)
+        rng = np.random.default_rng(19)
+
+        def cases(n: int) -> None:
+            vectors = rng.standard_normal((n, self.dim)).astype(np.float32)
+            factory.bulk_cases(self.dataset, self.mv, vectors, rng.random(n) < 0.3)
+
+        cases(self.n_before)
+        built = retrieval_index_build(self.mv.pk)  # the index served before the job (exact, in-process)
+        assert built["status"] == "built" and built["size"] == self.n_before, built
+        self.before = self._served()
+        cases(self.n_new)
+        job = job_create(kind=JobKind.INDEX, dataset=self.dataset, params={"model_version": self.mv.pk})
+        self.job_id = job.pk
+        self._claimed_at: float | None = None
+        broker.publish(build_retrieval_index, self.mv.pk, job.pk)
+
+    def _served(self) -> tuple[str, list[int]]:
+        from annotations.services.retrieval_index import served_index
+
+        loaded = served_index(self.mv)
+        return (loaded.generation, sorted(int(i) for i in loaded.index.ids)) if loaded else ("", [])
+
+    def started(self) -> bool:
+        # Claimed, then 0.75 s into a build of 3-5 s on two cores (reading the rows, then k-means),
+        # early enough to land mid-build on a machine several times faster; check() proves it did.
+        if Job.objects.get(pk=self.job_id).status != JobStatus.RUNNING:
+            return False
+        self._claimed_at = self._claimed_at or time.monotonic()
+        return time.monotonic() - self._claimed_at > 0.75
+
+    def at_kill(self, result: KindResult) -> None:
+        self.at_kill_served = self._served()
+
+    def check(self, result: KindResult) -> None:
+        from annotations.services.retrieval_index import index_name, published_images, retrieval_dir
+
+        job = Job.objects.get(pk=self.job_id)
+        generation, ids = self._served()
+        published = sorted(published_images(self.dataset).values_list("pk", flat=True))
+        name = index_name(self.mv)
+        files = sorted(p.name for p in retrieval_dir().iterdir() if name in p.name)
+        generations = {f.split(".")[1] for f in files if f.startswith(name) and f.endswith(".ids.npy")}
+        leftovers = [f for f in files if f.endswith(".tmp")]
+        result.notes = {
+            "size": len(ids),
+            "kind": job.summary.get("kind"),
+            "build_s": job.summary.get("seconds"),
+            "generations": len(generations),
+            "attempts": job.attempts,
+        }
+        if job.status != JobStatus.SUCCEEDED or job.summary.get("status") != "built":
+            result.problems.append(f"index build ended {job.status}: {job.errors[:2]} {job.summary}")
+        if self.at_kill_served != self.before:
+            result.problems.append("the kill did not land mid-build: the index had changed already")
+        if len(ids) != len(set(ids)) or ids != published or len(ids) != self.n_before + self.n_new:
+            result.problems.append(f"the index holds {len(ids)} ids, want the {len(published)} published")
+        if generation == self.before[0] or generations != {generation, self.before[0]}:
+            result.problems.append(f"generations on disk {sorted(generations)}; served {generation}")
+        if leftovers:
+            result.problems.append(f"temporary files left behind: {leftovers}")
+        if job.done != len(ids) or job.summary.get("kind") != "faiss-ivf":
+            result.problems.append(f"job done {job.done}, summary {job.summary}")
+
+
+def _pacs(workdir: Path):
+    """A real Orthanc with DICOMweb (tests.support.orthanc) of the scenario's own."""
+    from tests.support.orthanc import find_orthanc, start_orthanc
+
+    found = find_orthanc()
+    if found is None:
+        raise RuntimeError("Orthanc + DICOMweb plugin not installed (run scripts/test-services.sh as root)")
+    return start_orthanc(workdir / "orthanc", binary=found[0], plugin=found[1])
+
+
+def _pacs_load(server, studies: int, per_study: int, seed: int) -> set[str]:
+    """`studies` studies of `per_study` DX images each (a patient per study) stored on the PACS;
+    returns their SOP Instance UIDs (the PACS's own)."""
+    from pydicom.uid import generate_uid
+
+    from tests.imaging import factory
+
+    sops: set[str] = set()
+    for s in range(studies):
+        study_uid = generate_uid()
+        for i in range(per_study):
+            ds = factory.dicom_dataset(
+                factory.gradient(48, 48, seed=seed * 10_000 + s * 100 + i),
+                patient_id=f"KILL-{seed}-{s:03d}",
+                study_instance_uid=study_uid,
+            )
+            ds.AccessionNumber = f"K{seed}-{s:03d}"
+            answer = server.upload(factory.to_bytes(ds))
+            assert answer["Status"] == "Success", answer
+            sops.add(str(ds.SOPInstanceUID))
+    return sops
+
+
+class PacsSyncScenario(Scenario):
+    """A PACS sync (24 studies, 192 images over DICOMweb from a real Orthanc) killed mid-import: the
+    rerun skips the studies already complete and re-fetches the interrupted one without a duplicate."""
+
+    kind = "pacs-sync"
+    studies, per_study = 24, 8
+
+    def setup(self, broker: Broker, data: Path) -> None:
+        from annotations.pacs_tasks import pacs_sync_source
+        from annotations.services.pacs import pacs_source_get_or_create
+
+        self.server = _pacs(self.workdir)
+        self.sops = _pacs_load(self.server, self.studies, self.per_study, seed=1)
+        self.dataset = dataset_get_or_create(slug="kill-pacs-sync", schema_key="chestxray14")[0]
+        self.source = pacs_source_get_or_create(
+            dataset=self.dataset, url=self.server.dicomweb_url, enabled=True, lookback_days=36_500
+        )[0]
+        # What pacs_sync_job_start makes, sent to the broker under test.
+        job = Job.objects.create(kind=JobKind.PACS, dataset=self.dataset, params={"source": self.source.pk})
+        self.job_id = job.pk
+        broker.publish(pacs_sync_source, self.source.pk, job.pk)
+
+    def started(self) -> bool:
+        return Image.objects.filter(dataset=self.dataset).count() >= 20
+
+    def at_kill(self, result: KindResult) -> None:
+        images = Image.objects.filter(dataset=self.dataset)
+        self.stored_at_kill = set(images.values_list("pk", "pixel_checksum"))
+
+    def close(self) -> None:
+        if getattr(self, "server", None):
+            self.server.stop()
+
+    def check(self, result: KindResult) -> None:
+        from annotations.models import PacsStudySync
+        from annotations.services.identity import pseudonymiser
+
+        job = Job.objects.get(pk=self.job_id)
+        images = Image.objects.filter(dataset=self.dataset)
+        sops = list(images.values_list("sop_instance_uid", flat=True))
+        syncs = PacsStudySync.objects.filter(source=self.source)
+        complete = syncs.filter(status=PacsStudySync.Status.COMPLETE, instances_imported=self.per_study)
+        ps = pseudonymiser()
+        result.notes = {
+            "images_at_kill": len(self.stored_at_kill),
+            "images": len(sops),
+            "attempts": job.attempts,
+            "summary": {k: job.summary.get(k) for k in ("studies_skipped", "created", "existing")},
+        }
+        if job.status != JobStatus.SUCCEEDED:
+            result.problems.append(f"pacs sync ended {job.status}: {job.errors[:2]}")
+        if len(sops) != len(self.sops) or set(sops) != {ps.uid(u) for u in self.sops}:
+            result.problems.append(f"{len(sops)} images ({len(set(sops))} distinct), want {len(self.sops)}")
+        if not self.stored_at_kill <= set(images.values_list("pk", "pixel_checksum")):
+            result.problems.append("an image stored before the kill was lost or changed")
+        n_studies = Study.objects.filter(dataset=self.dataset).count()
+        if n_studies != self.studies or syncs.count() != self.studies or complete.count() != self.studies:
+            result.problems.append(
+                f"{n_studies} studies, {syncs.count()} sync rows ({complete.count()} complete), "
+                f"want {self.studies}"
+            )
+        if not 0 < job.summary.get("studies_skipped", 0) < self.studies:
+            result.problems.append(f"the rerun did not resume (skip the complete studies): {job.summary}")
+
+
+class PacsExportScenario(Scenario):
+    """Sending the final labels back to a real Orthanc (one label SR per study, 30 studies) killed
+    mid-way: the SRs already on the PACS stay, the rerun sends the same SR UIDs (the PACS keeps one
+    copy), and every study ends with exactly one label SR."""
+
+    kind = "pacs-export"
+    studies, per_study = 30, 4
+
+    def setup(self, broker: Broker, data: Path) -> None:
+        from django.utils import timezone
+
+        from annotations.ingest.pacs import PacsQuery, pacs_import
+        from annotations.models import Finding, LabelProvenance
+        from annotations.pacs_tasks import pacs_labels_job_create, pacs_send_labels_job
+        from annotations.services.pacs import pacs_source_get_or_create
+
+        self.server = _pacs(self.workdir)
+        _pacs_load(self.server, self.studies, self.per_study, seed=2)
+        self.dataset = dataset_get_or_create(slug="kill-pacs-export", schema_key="chestxray14")[0]
+        self.source = pacs_source_get_or_create(dataset=self.dataset, url=self.server.dicomweb_url)[0]
+        imported = pacs_import(self.source, PacsQuery())
+        assert imported.summary.created == self.studies * self.per_study, imported.counts()
+        findings = list(Finding.objects.filter(schema=self.dataset.schema, is_derived=False))[:4]
+        images = Image.objects.filter(dataset=self.dataset).order_by("pk")
+        labels = Label.objects.bulk_create(
+            [
+                Label(
+                    image=im,
+                    finding=f,
+                    source="adjudicated",
+                    source_version="1",
+                    value=("positive", "negative")[(im.pk + k) % 2],
+                )
+                for im in images
+                for k, f in enumerate(findings)
+            ]
+        )
+        now = timezone.now()
+        LabelProvenance.objects.bulk_create(
+            [LabelProvenance(label=lab, how_reached="unanimous", decided_at=now) for lab in labels]
+        )
+        self.labels = len(labels)
+        self.job_id = pacs_labels_job_create(self.source).pk
+        broker.publish(pacs_send_labels_job, self.job_id)
+
+    def _srs(self) -> list[tuple[str, str]]:
+        """(study UID, SOP Instance UID) of every SR on the PACS."""
+        import requests
+
+        r = requests.get(f"{self.server.dicomweb_url}/instances", params={"Modality": "SR"}, timeout=10)
+        r.raise_for_status()
+        found = r.json() if r.content else []
+        return [(i["0020000D"]["Value"][0], i["00080018"]["Value"][0]) for i in found]
+
+    def started(self) -> bool:
+        return len(self._srs()) >= 3
+
+    def at_kill(self, result: KindResult) -> None:
+        self.sent_at_kill = set(self._srs())
+
+    def close(self) -> None:
+        if getattr(self, "server", None):
+            self.server.stop()
+
+    def check(self, result: KindResult) -> None:
+        job = Job.objects.get(pk=self.job_id)
+        srs = self._srs()
+        studies = {study for study, _ in srs}
+        result.notes = {
+            "srs_at_kill": len(self.sent_at_kill),
+            "srs": len(srs),
+            "attempts": job.attempts,
+            "summary": job.summary,
+        }
+        if job.status != JobStatus.SUCCEEDED:
+            result.problems.append(f"pacs export ended {job.status}: {job.errors[:2]}")
+        if len(srs) != self.studies or len(studies) != self.studies:
+            result.problems.append(f"{len(srs)} SRs on the PACS for {len(studies)} studies, want one each")
+        if not self.sent_at_kill <= set(srs):
+            result.problems.append("an SR stored before the kill is gone or was replaced by another UID")
+        if job.summary != {"sent": self.studies, "skipped": 0} or job.done != self.studies:
+            result.problems.append(f"job done {job.done}, summary {job.summary}")
+        if Label.objects.filter(image__dataset=self.dataset).count() != self.labels:
+            result.problems.append("the export changed the stored labels")
+
+
 SCENARIOS: dict[str, type[Scenario]] = {
     s.kind: s
-    for s in (ImportScenario, NlpScenario, QcScenario, ScoringScenario, SnapshotScenario, TrainingScenario)
+    for s in (
+        ImportScenario,
+        NlpScenario,
+        QcScenario,
+        ScoringScenario,
+        SnapshotScenario,
+        TrainingScenario,
+        IndexScenario,
+        PacsSyncScenario,
+        PacsExportScenario,
+    )
 }
 
 
@@ -443,7 +732,7 @@ def _wait(predicate, *, timeout: float, interval: float = 0.05) -> float | None:
     return None
 
 
-def _start(broker: Broker, workdir: Path, n: int) -> WorkerProcess:
+def _start(broker: Broker, workdir: Path, n: int, env: dict[str, str]) -> WorkerProcess:
     return start_worker(
         queues="default,gpu",
         concurrency=None,
@@ -461,6 +750,7 @@ def _start(broker: Broker, workdir: Path, n: int) -> WorkerProcess:
             "ARBITER_EXPORT_DIR": str(settings.ARBITER_EXPORT_DIR),
             "ARBITER_PREPROCESS_CACHE_DIR": str(settings.ARBITER_PREPROCESS_CACHE_DIR),
             **broker.env,
+            **env,
         },
         ready_timeout=120,
     )
@@ -469,11 +759,16 @@ def _start(broker: Broker, workdir: Path, n: int) -> WorkerProcess:
 def run_kill_chain(kinds: list[str], broker: Broker, workdir: Path, data: Path) -> list[KindResult]:
     """Run the chain (see module); returns one result per kind (problems empty when all is well)."""
     results: list[KindResult] = []
+    env = {k: v for kind in kinds for k, v in SCENARIOS[kind].worker_env.items()}
     n = 1
-    worker = _start(broker, workdir, n)
+    worker = _start(broker, workdir, n, env)
+    scenarios: list[Scenario] = []
     try:
         for kind in kinds:
             scenario = SCENARIOS[kind]()
+            scenarios.append(scenario)
+            scenario.workdir = workdir / f"scenario-{kind}"
+            scenario.workdir.mkdir(parents=True, exist_ok=True)
             result = KindResult(kind)
             results.append(result)
             scenario.setup(broker, data)
@@ -484,8 +779,9 @@ def run_kill_chain(kinds: list[str], broker: Broker, workdir: Path, data: Path) 
                 result.problems.append("the job ended before the kill could land")
             worker.kill()
             result.killed_at = time.monotonic()
+            scenario.at_kill(result)
             n += 1
-            worker = _start(broker, workdir, n)
+            worker = _start(broker, workdir, n, env)
             result.worker_ready_s = round(time.monotonic() - result.killed_at, 2)
             recovered = _wait(scenario.recovered, timeout=RECOVERY_BOUND_S)
             if recovered is not None:
@@ -503,15 +799,17 @@ def run_kill_chain(kinds: list[str], broker: Broker, workdir: Path, data: Path) 
             scenario.check(result)
     finally:
         worker.stop()
+        for scenario in scenarios:
+            scenario.close()
     return results
 
 
 def format_results(broker: str, results: list[KindResult]) -> str:
     lines = [f"kill -> recovery on {broker} (worker restart included; seconds)"]
-    lines.append(f"  {'kind':<10}{'worker up':>10}{'recovered':>11}{'ended':>8}  status")
+    lines.append(f"  {'kind':<12}{'worker up':>10}{'recovered':>11}{'ended':>8}  status")
     for r in results:
         lines.append(
-            f"  {r.kind:<10}{r.worker_ready_s:>10.1f}{(r.recovered_s or float('nan')):>11.1f}"
+            f"  {r.kind:<12}{r.worker_ready_s:>10.1f}{(r.recovered_s or float('nan')):>11.1f}"
             f"{(r.ended_s or float('nan')):>8.1f}  {r.status}"
         )
     return "\n".join(lines)
