@@ -449,8 +449,8 @@ class IndexScenario(Scenario):
     def setup(self, broker: Broker, data: Path) -> None:
         import numpy as np
 
-        from annotations.services.retrieval_index import retrieval_index_build
-        from mlworker.retrieval_tasks import build_retrieval_index
+        from learning.services.retrieval_index import retrieval_index_build
+        from learning.tasks.retrieval import build_retrieval_index
         from tests.retrieval import factory
 
         self.dataset = dataset_get_or_create(slug="kill-index", schema_key="chestxray14")[0]
@@ -472,7 +472,7 @@ class IndexScenario(Scenario):
         broker.publish(build_retrieval_index, self.mv.pk, job.pk)
 
     def _served(self) -> tuple[str, list[int]]:
-        from annotations.services.retrieval_index import served_index
+        from learning.services.retrieval_index import served_index
 
         loaded = served_index(self.mv)
         return (loaded.generation, sorted(int(i) for i in loaded.index.ids)) if loaded else ("", [])
@@ -489,7 +489,7 @@ class IndexScenario(Scenario):
         self.at_kill_served = self._served()
 
     def check(self, result: KindResult) -> None:
-        from annotations.services.retrieval_index import index_name, published_images, retrieval_dir
+        from learning.services.retrieval_index import index_name, published_images, retrieval_dir
 
         job = Job.objects.get(pk=self.job_id)
         generation, ids = self._served()
@@ -560,8 +560,8 @@ class PacsSyncScenario(Scenario):
     studies, per_study = 24, 8
 
     def setup(self, broker: Broker, data: Path) -> None:
-        from annotations.pacs_tasks import pacs_sync_source
-        from annotations.services.pacs import pacs_source_get_or_create
+        from annotations.ingest.pacs_sources import pacs_source_get_or_create
+        from annotations.tasks.pacs import pacs_sync_source
 
         self.server = _pacs(self.workdir)
         self.sops = _pacs_load(self.server, self.studies, self.per_study, seed=1)
@@ -587,7 +587,7 @@ class PacsSyncScenario(Scenario):
 
     def check(self, result: KindResult) -> None:
         from annotations.models import PacsStudySync
-        from annotations.services.identity import pseudonymiser
+        from annotations.services.privacy.identity import pseudonymiser
 
         job = Job.objects.get(pk=self.job_id)
         images = Image.objects.filter(dataset=self.dataset)
@@ -629,9 +629,9 @@ class PacsExportScenario(Scenario):
         from django.utils import timezone
 
         from annotations.ingest.pacs import PacsQuery, pacs_import
+        from annotations.ingest.pacs_sources import pacs_source_get_or_create
         from annotations.models import Finding, LabelProvenance
-        from annotations.pacs_tasks import pacs_labels_job_create, pacs_send_labels_job
-        from annotations.services.pacs import pacs_source_get_or_create
+        from annotations.tasks.pacs import pacs_labels_job_create, pacs_send_labels_job
 
         self.server = _pacs(self.workdir)
         _pacs_load(self.server, self.studies, self.per_study, seed=2)
