@@ -6,8 +6,8 @@ from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotations.access.datasets import access_dataset
 from annotations.models.choices import Role
-from annotations.selectors.access import access_dataset
 from annotations.selectors.dashboard import dataset_dashboard
 
 

@@ -10,11 +10,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotations.access.datasets import access_dataset
 from annotations.api import reading_serializers as s
 from annotations.errors import NotFoundError
 from annotations.models import LabelSetSnapshot
 from annotations.models.choices import Role
-from annotations.selectors.access import access_dataset
 from annotations.services.exports.access_audit import download_record
 from annotations.services.exports.snapshots import FORMATS, snapshot_create, snapshot_path
 

@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.access.datasets import access_datasets
 from annotations.models import DatasetMembership
 from annotations.models.choices import Role
-from annotations.selectors.access import access_datasets
 
 
 class MembershipSerializer(serializers.Serializer):

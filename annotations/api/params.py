@@ -3,8 +3,8 @@ ids from the path and integers from the query string, each failing as a JSON err
 
 from rest_framework.request import Request
 
+from annotations.access.datasets import object_id as object_id  # path ids, shared with the selectors
 from annotations.errors import InvalidInputError
-from annotations.selectors.access import object_id as object_id  # path ids, shared with the selectors
 
 
 def validated(serializer_class, data) -> dict:

@@ -10,9 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.access.datasets import access_dataset
 from annotations.api.serializers import ProtocolPresetSerializer
 from annotations.models.choices import Role
-from annotations.selectors.access import access_dataset
 from annotations.selectors.stuck_cases import stuck_cases
 from annotations.services.datasets.protocol_presets import DEFAULT_PRESET, PRESETS
 

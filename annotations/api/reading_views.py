@@ -1,5 +1,6 @@
-"""Worklist, reads and adjudication endpoints. Thin: access and visibility selectors decide what a
-user may see, services do the writes."""
+"""Worklist, reads and adjudication endpoints. Thin: the gatekeepers of annotations.access decide
+what a user may see (datasets.py: which datasets and images; blinding.py: which reads, rounds and
+reader identities), selectors shape it, services do the writes."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -7,21 +8,22 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotations.access.blinding import (
+    access_case,
+    access_cases,
+    access_read,
+    access_reader_identity,
+    access_reads,
+)
+from annotations.access.datasets import access_dataset, access_datasets
 from annotations.api import reading_serializers as s
 from annotations.api import undo_skip_serializers as us
 from annotations.api.params import int_param, object_id, validated
 from annotations.errors import InvalidInputError, NotFoundError
 from annotations.models import Read, SkipReason, WorkItem
 from annotations.models.choices import Role, WorkState
-from annotations.selectors.access import access_dataset, access_datasets, roles_on
 from annotations.selectors.reading_context import case_context, item_context, read_summary, read_view
-from annotations.selectors.reads import (
-    case_get_visible,
-    cases_visible,
-    read_get_visible,
-    reader_orders,
-    reads_visible,
-)
+from annotations.selectors.reads import reader_orders
 from annotations.selectors.worklist import active_claims, worklist_summary
 from annotations.services.adjudication.rounds import case_decide, case_respond
 from annotations.services.reading.first_reads import read_release, read_renew, read_revise, read_submit
@@ -177,7 +179,7 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = s.ReadOutSerializer
 
     def get_queryset(self):
-        qs = reads_visible(self.request.user).select_related("image").prefetch_related("labels__finding")
+        qs = access_reads(self.request.user).select_related("image").prefetch_related("labels__finding")
         for name, field in (("dataset", "image__dataset_id"), ("image", "image_id"), ("round", "round")):
             if (value := int_param(self.request, name)) is not None:
                 qs = qs.filter(**{field: value})
@@ -186,15 +188,14 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def _render(self, reads: list[Read]) -> list[dict]:
         user = self.request.user
         orders = reader_orders(sorted({r.image_id for r in reads}))
-        roles: dict[int, set] = {}
+        identity: dict[tuple[int, bool], bool] = {}  # (dataset, is a reader of the image) -> ids shown
         out = []
         for read in reads:
-            ds = read.image.dataset_id
-            if ds not in roles:
-                roles[ds] = roles_on(user, read.image.dataset)
             order = orders.get(read.image_id, [])
-            show_ids = user.pk not in order and bool(roles[ds] & set(OVERSEERS))
-            out.append(read_view(user, read, order, show_ids=show_ids))
+            key = (read.image.dataset_id, user.pk in order)
+            if key not in identity:
+                identity[key] = access_reader_identity(user, read.image.dataset, is_reader=key[1])
+            out.append(read_view(user, read, order, show_ids=identity[key]))
         return out
 
     @extend_schema(
@@ -209,7 +210,7 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self.get_paginated_response(self._render(page))
 
     def retrieve(self, request: Request, pk=None) -> Response:
-        read = read_get_visible(request.user, object_id(pk, "read"))
+        read = access_read(request.user, object_id(pk, "read"))
         return Response(self._render([read])[0])
 
     @extend_schema(request=s.ReadSubmitSerializer, responses=s.ReadOutSerializer)
@@ -225,7 +226,7 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             duration_ms=data.get("duration_ms"),
             **_answers(data),
         )
-        return Response(self._render([read_get_visible(request.user, read.pk)])[0])
+        return Response(self._render([access_read(request.user, read.pk)])[0])
 
     @extend_schema(request=s.ReadReviseSerializer, responses=s.ReadOutSerializer)
     @action(detail=True, methods=["post"])
@@ -235,7 +236,7 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         read_revise(
             reader=request.user, read_id=object_id(pk, "read"), comment=data.get("comment"), **_answers(data)
         )
-        return Response(self._render([read_get_visible(request.user, object_id(pk, "read"))])[0])
+        return Response(self._render([access_read(request.user, object_id(pk, "read"))])[0])
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
@@ -258,7 +259,7 @@ class ReadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def skip(self, request: Request, pk=None) -> Response:
         """Skip your claimed item with a reason (a note is required for `other`): it goes back to the
         worklist for other readers and is never offered to you again."""
-        read_id = read_get_visible(request.user, object_id(pk, "read")).pk  # 404 before any 400 on the body
+        read_id = access_read(request.user, object_id(pk, "read")).pk  # 404 before any 400 on the body
         data = validated(us.ReadSkipSerializer, request.data)
         read_skip(reader=request.user, read_id=read_id, reason=data["reason"], note=data["note"])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -280,7 +281,7 @@ class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     serializer_class = s.CaseOutSerializer
 
     def get_queryset(self):
-        qs = cases_visible(self.request.user)
+        qs = access_cases(self.request.user)
         if (ds := int_param(self.request, "dataset")) is not None:
             qs = qs.filter(image__dataset_id=ds)
         if st := self.request.query_params.get("status"):
@@ -298,14 +299,14 @@ class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     def retrieve(self, request: Request, pk=None) -> Response:
         """The case with every reader's values and comments, anonymised (Reader A/B/C); a reader sees
         the others' values of completed rounds only."""
-        case = case_get_visible(request.user, object_id(pk, "adjudication case"))
+        case = access_case(request.user, object_id(pk, "adjudication case"))
         return Response(s.CaseOutSerializer(case_context(request.user, case)).data)
 
     @extend_schema(request=s.CaseRespondSerializer, responses=s.CaseOutSerializer)
     @action(detail=True, methods=["post"])
     def respond(self, request: Request, pk=None) -> Response:
         """Your answer in the current round: keep or revise every open finding, with a comment."""
-        case = case_get_visible(request.user, object_id(pk, "adjudication case"))
+        case = access_case(request.user, object_id(pk, "adjudication case"))
         data = validated(s.CaseRespondSerializer, request.data)
         case_respond(
             reader=request.user,
@@ -321,7 +322,7 @@ class AdjudicationCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk=None) -> Response:
         """The adjudicator's decision on every finding still open after the round limit."""
-        case = case_get_visible(request.user, object_id(pk, "adjudication case"))
+        case = access_case(request.user, object_id(pk, "adjudication case"))
         access_dataset(request.user, case.image.dataset_id, roles=(Role.ADJUDICATOR,))
         data = validated(s.CaseDecideSerializer, request.data)
         case_decide(adjudicator=request.user, case=case, reason=data["reason"], **_answers(data))

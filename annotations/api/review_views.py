@@ -6,11 +6,12 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotations.access.blinding import access_agreement_readers
+from annotations.access.datasets import access_dataset, access_datasets
 from annotations.api import reading_serializers as s
 from annotations.api.params import object_id, validated
 from annotations.models import Label
 from annotations.models.choices import Role
-from annotations.selectors.access import access_dataset, access_datasets, roles_on
 from annotations.selectors.agreement import agreement_stats
 from annotations.selectors.final_labels import final_label_get, published_final_labels
 from annotations.selectors.qc_flags import qc_flags_list
@@ -75,8 +76,7 @@ class AgreementView(generics.GenericAPIView):
         each reader's, the NLP's and the model's agreement with the final label. Radiologists see the
         per-finding figures and their own row; adjudicators and admins see every reader."""
         dataset = access_dataset(request.user, dataset_id, roles=QC_ROLES)
-        overseer = bool(roles_on(request.user, dataset) & {Role.ADJUDICATOR, Role.ADMIN})
-        stats = agreement_stats(dataset, only_reader_id=None if overseer else request.user.pk)
+        stats = agreement_stats(dataset, only_reader_id=access_agreement_readers(request.user, dataset))
         return Response(s.AgreementSerializer(stats).data)
 
 

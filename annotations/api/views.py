@@ -11,12 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from annotations.api import serializers as s
-from annotations.errors import NotFoundError
-from annotations.ingest.uploads import import_upload
-from annotations.models import Label, Study
-from annotations.models.choices import Role
-from annotations.selectors.access import (
+from annotations.access.datasets import (
     access_dataset,
     access_datasets,
     access_image,
@@ -24,6 +19,11 @@ from annotations.selectors.access import (
     access_jobs,
     object_id,
 )
+from annotations.api import serializers as s
+from annotations.errors import NotFoundError
+from annotations.ingest.uploads import import_upload
+from annotations.models import Label, Study
+from annotations.models.choices import Role
 from annotations.services.datasets.datasets import dataset_policy_update
 from annotations.services.jobs.records import job_cancel
 from annotations.services.rendering import image_pixels, image_render, image_thumbnail, image_windows

@@ -1,18 +1,19 @@
 """What a user sees of an item, a read or an adjudication case, as plain data for the API.
 
-Everything here goes through annotations.selectors.reads.item_visibility: other readers' values and
-comments appear only where the blinding rule allows, and then only under their anonymous letter
-(a reader id only for admins and adjudicators looking at an item they did not read).
+Nothing here decides visibility: the gatekeepers of annotations.access.blinding do. Other readers'
+values and comments appear only where access_item_reads allows, under their anonymous letter (a
+reader id only where it says so); the report, NLP evidence and model labels where
+access_reading_aids allows.
 """
 
 from django.db.models import Count, Q
 
+from annotations.access.blinding import ItemReads, access_item_reads, access_reading_aids
 from annotations.models import AdjudicationCase, Label, Read, WorkItem
-from annotations.models.choices import LabelSource, ReadStatus, Role, WorkState
-from annotations.selectors.access import roles_on
+from annotations.models.choices import LabelSource, ReadStatus
 from annotations.selectors.final_labels import current_final_labels
 from annotations.selectors.read_values import schema_questions
-from annotations.selectors.reads import ReadHistory, Visibility, item_visibility, letter, read_history
+from annotations.selectors.reads import ReadHistory, letter, read_history
 from annotations.selectors.report_flags import latest_report_flags
 
 
@@ -62,7 +63,7 @@ def _rounds(history: ReadHistory, reader_id: int, max_round: int | None) -> list
     return out
 
 
-def readers_view(user, history: ReadHistory, vis: Visibility, *, show_ids: bool) -> list[dict]:
+def readers_view(user, history: ReadHistory, vis: ItemReads) -> list[dict]:
     """Every reader of the item under their letter; others' rounds only where `vis` allows."""
     out = []
     for reader_id in history.order:
@@ -72,16 +73,12 @@ def readers_view(user, history: ReadHistory, vis: Visibility, *, show_ids: bool)
         out.append(
             {
                 "reader": history.letter_of(reader_id),
-                "reader_id": reader_id if (show_ids or me) else None,
+                "reader_id": reader_id if (vis.reader_ids or me) else None,
                 "is_me": me,
                 "rounds": _rounds(history, reader_id, None if me else vis.max_round),
             }
         )
     return out
-
-
-def _shows_ids(user, item: WorkItem, vis: Visibility) -> bool:
-    return not vis.as_reader and bool(roles_on(user, item.dataset) & {Role.ADMIN, Role.ADJUDICATOR})
 
 
 def item_context(
@@ -90,10 +87,9 @@ def item_context(
     dataset = item.dataset
     image = item.image
     study = image.study
-    vis = item_visibility(user, item, case)
-    first_read = item.state in (WorkState.READING, WorkState.QC_HOLD)
-    show_report = dataset.show_report_on_first_read or not first_read
-    report = getattr(study, "report", None) if show_report else None
+    vis = access_item_reads(user, item, case)
+    aids = access_reading_aids(item)
+    report = getattr(study, "report", None) if aids.report else None
     q = schema_questions(dataset.schema)
     mine = list(
         Read.objects.filter(image=image, reader=user).prefetch_related("labels__finding").order_by("round")
@@ -134,14 +130,14 @@ def item_context(
             }
             for lb in _latest_labels(image.pk, LabelSource.NLP)
         ]
-        if report and dataset.show_nlp_evidence
+        if report and aids.nlp_evidence
         else [],
         # Flags read from the report (Implant), not findings; shown under the same policy as NLP labels.
         "report_flags": [
             {"flag": f.flag, "value": f.value, "evidence": f.evidence, "source_version": f.source_version}
             for f in latest_report_flags(report.pk)
         ]
-        if report and dataset.show_nlp_evidence
+        if report and aids.nlp_evidence
         else [],
         "model_labels": [
             {
@@ -152,7 +148,7 @@ def item_context(
             }
             for lb in _latest_labels(image.pk, LabelSource.MODEL)
         ]
-        if dataset.show_model_overlays
+        if aids.model_outputs
         else [],
         "my_reads": [
             read_summary(r)
@@ -167,9 +163,7 @@ def item_context(
         ],
         "current_read": read_summary(read) if read else None,
         "case_id": case.pk if case and (vis.others or vis.as_reader) else None,
-        "readers": readers_view(user, history, vis, show_ids=_shows_ids(user, item, vis))
-        if vis.others
-        else [],
+        "readers": readers_view(user, history, vis) if vis.others else [],
         "final_labels": _final(image.pk, dataset.schema) if vis.others else [],
     }
 
@@ -187,7 +181,7 @@ def read_summary(read: Read) -> dict:
 
 def case_context(user, case: AdjudicationCase) -> dict:
     item = WorkItem.objects.select_related("dataset__schema").get(image_id=case.image_id)
-    vis = item_visibility(user, item, case)
+    vis = access_item_reads(user, item, case)
     history = read_history(case.image_id, order=case.reader_order)
     dataset = item.dataset
     final = _final(case.image_id, dataset.schema)
@@ -213,7 +207,7 @@ def case_context(user, case: AdjudicationCase) -> dict:
         "awaiting_my_answer": me and case.status == AdjudicationCase.Status.OPEN and not answered,
         "disputed_findings": disputed,
         "open_findings": [k for k in disputed if k not in final_keys],
-        "readers": readers_view(user, history, vis, show_ids=_shows_ids(user, item, vis)),
+        "readers": readers_view(user, history, vis),
         "final_labels": final,
         "opened_at": case.opened_at,
         "resolved_at": case.resolved_at,

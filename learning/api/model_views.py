@@ -12,10 +12,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.access.datasets import access_dataset
 from annotations.api.serializers import JobSerializer
 from annotations.errors import NotFoundError
 from annotations.models.choices import Role
-from annotations.selectors.access import access_dataset
 from learning.models import ModelVersion
 from learning.selectors.overlays import access_overlay
 from learning.services.overlays import MAX_SIDE, overlay_png

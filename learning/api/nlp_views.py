@@ -13,10 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from annotations.access.datasets import access_dataset
 from annotations.api.params import validated
 from annotations.api.serializers import JobSerializer
 from annotations.models.choices import Role
-from annotations.selectors.access import access_dataset
 from learning.selectors.nlp_contradictions import NLP_ABSENT, NLP_PRESENT, nlp_contradictions
 from learning.services.nlp_labels import nlp_job_start
 

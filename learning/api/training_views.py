@@ -12,10 +12,10 @@ from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotations.access.datasets import access_dataset
 from annotations.api.params import int_param, object_id, validated
 from annotations.api.serializers import JobSerializer
 from annotations.models.choices import ModelStatus, Role, RunStatus
-from annotations.selectors.access import access_dataset
 from learning.api import serializers as s
 from learning.selectors.registry import (
     model_version_get,

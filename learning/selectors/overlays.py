@@ -1,16 +1,15 @@
 """Who may see a model's overlay of an image, and which model version draws it.
 
-The dataset policy decides: where `show_model_overlays` is off, model outputs are hidden on the
-reading screen (annotations.selectors.reading_context leaves out model labels), and overlays are
-refused alike, except to the dataset's admins, who manage the models. A model overlay is the
-model's output, never another reader's label, so the first-read blinding of reader labels does not
-apply to it beyond that policy.
+Whether an overlay may be shown at all is decided by annotations.access.blinding.access_model_overlay
+(the dataset's policy on model outputs; its admins, who manage the models, always may); this module
+only refuses where it says no and picks the model version.
 """
 
+from annotations.access.blinding import access_model_overlay
+from annotations.access.datasets import access_image
 from annotations.errors import ConflictError, ForbiddenError, NotFoundError
 from annotations.models import Image
-from annotations.models.choices import ModelKind, Role
-from annotations.selectors.access import access_image, roles_on
+from annotations.models.choices import ModelKind
 from learning.models import ModelVersion
 from learning.services.models.weights import production_model
 
@@ -21,7 +20,7 @@ def access_overlay(user, image_id, model_version_id=None) -> tuple[Image, ModelV
     """The image and the model version whose overlay `user` may see (default: production)."""
     image = access_image(user, image_id)
     dataset = image.dataset
-    if not dataset.show_model_overlays and Role.ADMIN not in roles_on(user, dataset):
+    if not access_model_overlay(user, dataset):
         raise ForbiddenError("This dataset does not show model overlays to readers.", code="overlays_hidden")
     if model_version_id is not None:
         mv = ModelVersion.objects.filter(pk=model_version_id, dataset=dataset, kind__in=OVERLAY_KINDS).first()

@@ -4,10 +4,10 @@ dataset is needed (`access_dataset`): an id from another dataset is simply not f
 
 from django.db.models import Count, QuerySet
 
+from annotations.access.datasets import access_dataset, access_datasets
 from annotations.errors import InvalidInputError, NotFoundError
 from annotations.models import Dataset
 from annotations.models.choices import ModelStatus, Role, RunStatus
-from annotations.selectors.access import access_dataset, access_datasets
 from learning.models import ModelVersion, RankingScore, TrainingRun
 from learning.services.models.kinds import model_kind_for
 from learning.services.ranking import acquisition_config, acquisition_strategy

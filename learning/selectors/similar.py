@@ -5,11 +5,11 @@ or a given version) are nearest by cosine similarity, among images with publishe
 never the image itself nor any image of its patient (those are priors), with their final labels
 and how each was reached.
 
-Blinding (the dataset's `show_similar_cases_on_first_read`, off by default): while the user holds
-an unsubmitted first read (round 0) of the image, similar cases are refused (403) and the priors
-come without labels, so nothing anchors the blinded read. Both are available once it is submitted,
-in adjudication rounds, and to everyone else. No reader's labels ever appear here: only published
-final labels and NLP labels.
+Blinding is decided by annotations.access.blinding (access_similar_cases, access_prior_labels): while
+the user holds an unsubmitted first read (round 0) of the image and the dataset does not show similar
+cases on first read, similar cases are refused (403) and the priors come without labels, so nothing
+anchors the blinded read. No reader's labels ever appear here: only published final labels and NLP
+labels.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from datetime import date
 import numpy as np
 from django.db.models import Prefetch
 
+from annotations.access.blinding import access_prior_labels, access_similar_cases
+from annotations.access.datasets import access_image
 from annotations.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
-from annotations.models import Dataset, Image, Label, Read, Study
-from annotations.models.choices import LabelSource, LabelValue, Modality, ModelKind, ModelStatus, ReadStatus
-from annotations.selectors.access import access_image
+from annotations.models import Dataset, Image, Label, Study
+from annotations.models.choices import LabelSource, LabelValue, Modality, ModelKind, ModelStatus
 from annotations.selectors.final_labels import current_final_labels
 from annotations.services.adjudication.final_labels import most_contested
 from learning.models import ModelVersion, Prediction
@@ -47,15 +48,6 @@ BLINDED_MESSAGE = (
     "Similar cases are hidden while you read this image blind (this dataset's policy); "
     "they appear once you submit your first read."
 )
-
-
-def in_blinded_first_read(user, image: Image) -> bool:
-    """True while `user` holds a claimed, unsubmitted first read (round 0) of the image."""
-    return Read.objects.filter(image=image, reader=user, round=0, status=ReadStatus.CLAIMED).exists()
-
-
-def hidden_by_policy(user, image: Image) -> bool:
-    return not image.dataset.show_similar_cases_on_first_read and in_blinded_first_read(user, image)
 
 
 def parse_k(raw) -> int:
@@ -177,7 +169,7 @@ def similar_cases(user, image_id, *, k=DEFAULT_K, model_version_id=None) -> dict
     """The k most similar already-adjudicated images (see the module docstring)."""
     image = access_image(user, image_id)
     k = parse_k(k)
-    if hidden_by_policy(user, image):
+    if not access_similar_cases(user, image):
         raise ForbiddenError(BLINDED_MESSAGE, code="blinded_first_read")
     mv = retrieval_model_version(image.dataset, model_version_id)
     query = query_embedding(image, mv)
@@ -240,7 +232,8 @@ def priors(user, image_id) -> dict:
     published final labels where there are some, else NLP labels (when the dataset shows NLP)."""
     image = access_image(user, image_id)
     dataset = image.dataset
-    hide = hidden_by_policy(user, image)
+    allowed = access_prior_labels(user, image)
+    hide = not allowed.labels
     current = image.study
     studies = sorted(
         Study.objects.filter(patient_id=current.patient_id)
@@ -254,7 +247,7 @@ def priors(user, image_id) -> dict:
     if not hide and image_ids:
         published = set(published_images(dataset).filter(pk__in=image_ids).values_list("pk", flat=True))
         final = _final_labels_by_image(sorted(published))
-        if dataset.show_nlp_evidence:
+        if allowed.nlp:
             nlp = _nlp_labels_by_image([i for i in image_ids if not final.get(i)])
 
     def image_entry(im: Image) -> dict:

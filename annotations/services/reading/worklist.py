@@ -27,10 +27,10 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from annotations import hooks
+from annotations.access.datasets import roles_on
 from annotations.errors import InvalidInputError, NotFoundError
 from annotations.models import AdjudicationCase, Dataset, Image, Label, QCFlag, Read, WorkItem
 from annotations.models.choices import LabelSource, QCStatus, ReadStatus, Role, WorkState
-from annotations.selectors.access import roles_on
 from annotations.selectors.read_values import schema_questions
 from annotations.selectors.worklist import (
     active_claims,

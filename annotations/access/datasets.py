@@ -1,5 +1,7 @@
-"""Who may see what. Every endpoint resolves datasets and images through these, so an id from a
-dataset the user has no role on is simply not found (404, no data)."""
+"""Which datasets, images and jobs a user may reach at all. Every endpoint resolves datasets and
+images through these, so an id from a dataset the user has no role on is simply not found (404, no
+data). What they may see inside a dataset they reach (other readers' work, aids, similar cases,
+overlays) is the blinding rule, in annotations.access.blinding."""
 
 from django.db.models import Q, QuerySet
 
