@@ -12,13 +12,14 @@ labels of the real validation set. AP/PA is blank for lateral views. Sex is Male
 
 from __future__ import annotations
 
+from layouts import chexpert as layout
 from synthetic.builder import CohortBuilder, Quirks, follow_up_findings, sample_findings
 from synthetic.cxr import CXR14_FINDINGS
 from synthetic.ground_truth import ImageTruth, ReportTruth
 from synthetic.reports import CHEXPERT_OBSERVATIONS, chexpert_truth, write_report
 
-CHEXPERT_DIR = "CheXpert-v1.0-small"
-CHEXPERT_HEADER: tuple[str, ...] = ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", *CHEXPERT_OBSERVATIONS)
+CHEXPERT_DIR = layout.RELEASE_DIR
+CHEXPERT_HEADER = layout.HEADER
 
 
 def build_chexpert(b: CohortBuilder) -> None:
@@ -43,9 +44,9 @@ def build_chexpert(b: CohortBuilder) -> None:
                 else follow_up_findings(srng, prior, c.normal_rate)
             )
             frontal_view = "AP" if srng.random() < 0.6 else "PA"
-            views = [("view1_frontal.jpg", frontal_view)]
+            views = [(layout.FRONTAL_FILE, frontal_view)]
             if srng.random() < 0.3:
-                views.append(("view2_lateral.jpg", "LATERAL"))
+                views.append((layout.LATERAL_FILE, "LATERAL"))
             report = write_report(
                 srng,
                 findings,
@@ -55,7 +56,7 @@ def build_chexpert(b: CohortBuilder) -> None:
                 sex=sex[0],
                 view=frontal_view,
             )
-            study_key = f"patient{pid:05d}/study{s}"
+            study_key = f"{layout.patient_folder(pid)}/{layout.study_folder(s)}"
             report_id = f"chexpert:{split}/{study_key}"
             labels = report.chexpert() if split == "train" else chexpert_truth(findings)
             for filename, view in views:
@@ -66,7 +67,7 @@ def build_chexpert(b: CohortBuilder) -> None:
                         body_part="CHEST", lateral=True, rotation=quirks.rotation, inverted=quirks.inverted
                     )
                 image = b.render_chest(vrng, findings, quirks, view=frontal_view, pediatric=False)
-                rel_path = f"{CHEXPERT_DIR}/{split}/{study_key}/{filename}"
+                rel_path = layout.image_path(split, pid, s, filename)
                 path = b.out_dir / rel_path
                 b.save_jpeg(path, image)
                 is_lateral_meta = view == "LATERAL"
@@ -76,8 +77,8 @@ def build_chexpert(b: CohortBuilder) -> None:
                         rel_path,
                         sex,
                         age,
-                        "Lateral" if is_lateral_meta else "Frontal",
-                        "" if is_lateral_meta else frontal_view,
+                        layout.LATERAL if is_lateral_meta else layout.FRONTAL,
+                        layout.BLANK if is_lateral_meta else frontal_view,
                     ]
                     + [labels[o] for o in CHEXPERT_OBSERVATIONS]
                 )
@@ -86,7 +87,7 @@ def build_chexpert(b: CohortBuilder) -> None:
                         path=rel_path,
                         dataset="chexpert",
                         key=rel_path,
-                        patient_id=f"patient{pid:05d}",
+                        patient_id=layout.patient_folder(pid),
                         study_key=study_key,
                         split=split,
                         findings=tuple(f for f in CXR14_FINDINGS if f in shown),
@@ -119,5 +120,5 @@ def build_chexpert(b: CohortBuilder) -> None:
                 )
             )
             prior = findings
-    b.write_csv(root / "train.csv", CHEXPERT_HEADER, rows["train"])
-    b.write_csv(root / "valid.csv", CHEXPERT_HEADER, rows["valid"])
+    for split in layout.SPLITS:
+        b.write_csv(root / f"{split}.csv", CHEXPERT_HEADER, rows[split])

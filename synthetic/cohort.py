@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from synthetic.builder import CohortBuilder, sample_findings
-from synthetic.chexpert import build_chexpert
+from synthetic.chexpert import CHEXPERT_DIR, build_chexpert
 from synthetic.config import CohortConfig
-from synthetic.dicom_cohort import build_dicom
+from synthetic.dicom_cohort import DICOM_DIR, REPORTS_CSV, build_dicom
 from synthetic.errors import SyntheticDataError
 from synthetic.ground_truth import (
     GROUND_TRUTH_DIR,
@@ -24,8 +24,8 @@ from synthetic.ground_truth import (
     load_ground_truth,
     write_ground_truth,
 )
-from synthetic.kermany import build_oct, build_pediatric
-from synthetic.nih import build_chestxray14
+from synthetic.kermany import OCT_DIR, PEDIATRIC_DIR, build_oct, build_pediatric
+from synthetic.nih import CXR14_DIR, GOOGLE4_DIR, build_chestxray14
 
 __all__ = [
     "CohortConfig",
@@ -41,13 +41,13 @@ __all__ = [
 DATASETS: tuple[str, ...] = ("chestxray14", "chexpert", "oct", "pediatric", "dicom")
 # Top-level entries generate_cohort owns; only these are removed when overwriting.
 OWNED_ENTRIES: tuple[str, ...] = (
-    "chestxray14",
-    "google4",
-    "CheXpert-v1.0-small",
-    "OCT2017",
-    "chest_xray",
-    "dicom",
-    "reports.csv",
+    CXR14_DIR,
+    GOOGLE4_DIR,
+    CHEXPERT_DIR,
+    OCT_DIR,
+    PEDIATRIC_DIR,
+    DICOM_DIR,
+    REPORTS_CSV,
     GROUND_TRUTH_DIR,
 )
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from layouts import reports as report_csv
 from synthetic._ids import dicom_uid, pseudonym, stable_int
 from synthetic.builder import CohortBuilder, Quirks, follow_up_findings, sample_findings
 from synthetic.cxr import CXR14_FINDINGS
@@ -20,8 +21,8 @@ from synthetic.ground_truth import ImageTruth, ReportTruth
 from synthetic.reports import write_report
 
 DICOM_DIR = "dicom"
-REPORTS_CSV = "reports.csv"
-REPORTS_HEADER: tuple[str, ...] = ("accession_number", "study_instance_uid", "report_text")
+REPORTS_CSV = report_csv.REPORTS_CSV
+REPORTS_HEADER = report_csv.STUDY_REPORTS_HEADER
 RESCALES: tuple[tuple[float, float], ...] = ((2.0, -1024.0), (1.25, -1000.0), (1.5, -500.0), (4.0, 0.0))
 BASE_DATE = date(2018, 1, 1)
 
@@ -186,7 +187,7 @@ def build_dicom(b: CohortBuilder) -> None:
                 ReportTruth(
                     report_id=report_id,
                     dataset="dicom",
-                    key_column="accession_number",
+                    key_column=report_csv.ACCESSION_NUMBER,
                     key=accession,
                     text=report.text,
                     labels=report.labels,

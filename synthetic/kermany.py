@@ -8,14 +8,16 @@ Splits are per patient. The folder is the label; there are no CSVs and no report
 
 from __future__ import annotations
 
+from layouts import kermany as folders
+from layouts.label_schemas import PEDIATRIC_CXR_CLASSES
 from synthetic._ids import stable_int
 from synthetic.builder import CohortBuilder, Quirks, apply_quirks
 from synthetic.ground_truth import ImageTruth
 from synthetic.oct import OCT_CLASSES, render_oct
 
-OCT_DIR = "OCT2017"
-PEDIATRIC_DIR = "chest_xray"
-PEDIATRIC_CLASSES: tuple[str, ...] = ("NORMAL", "PNEUMONIA")
+OCT_DIR = folders.OCT_DIR
+PEDIATRIC_DIR = folders.PEDIATRIC_DIR
+PEDIATRIC_CLASSES = PEDIATRIC_CXR_CLASSES
 _OCT_WEIGHTS = (0.3, 0.2, 0.2, 0.3)
 
 
@@ -36,13 +38,14 @@ def build_oct(b: CohortBuilder) -> None:
             irng = b.rng("oct-image", pid, n)
             quirks = b.quirks(irng, chest=False) if c.oct_qc else Quirks(body_part="EYE")
             image = apply_quirks(render_oct(irng, label, size=c.image_size), quirks)
-            rel = f"{OCT_DIR}/{split}/{label}/{label}-{pid}-{n}.jpeg"
+            name = folders.oct_name(label, pid, n)
+            rel = f"{OCT_DIR}/{split}/{label}/{name}"
             b.save_jpeg(b.out_dir / rel, image)
             b.images.append(
                 ImageTruth(
                     path=rel,
                     dataset="oct",
-                    key=f"{label}-{pid}-{n}.jpeg",
+                    key=name,
                     patient_id=str(pid),
                     study_key=f"{pid}",
                     split=split,
@@ -67,7 +70,7 @@ def build_pediatric(b: CohortBuilder) -> None:
     for k in range(c.n_pediatric):
         rng = b.rng("pediatric-patient", k)
         pneumonia = rng.random() < 0.62
-        kind = "bacteria" if rng.random() < 0.65 else "virus"
+        kind = folders.PNEUMONIA_KINDS[0] if rng.random() < 0.65 else folders.PNEUMONIA_KINDS[1]
         split = "test" if rng.random() < c.test_fraction else "train"
         age = int(rng.integers(1, 6))
         sex = "M" if rng.random() < 0.5 else "F"
@@ -76,7 +79,7 @@ def build_pediatric(b: CohortBuilder) -> None:
             person_no += 1
         else:
             normal_no += 1
-        label = "PNEUMONIA" if pneumonia else "NORMAL"
+        label = PEDIATRIC_CLASSES[1] if pneumonia else PEDIATRIC_CLASSES[0]
         findings = frozenset({"Pneumonia"}) if pneumonia else frozenset()
         for n in range(1, int(rng.integers(1, 3)) + 1):
             image_counter += 1
@@ -84,10 +87,10 @@ def build_pediatric(b: CohortBuilder) -> None:
             quirks = b.quirks(irng, allow_lateral=False)
             image = b.render_chest(irng, findings, quirks, view="AP", pediatric=True)
             if pneumonia:
-                name = f"person{person_no}_{kind}_{image_counter}.jpeg"
+                name = folders.pediatric_pneumonia_name(person_no, kind, image_counter)
                 patient = f"person{person_no}"
             else:
-                name = f"{'NORMAL2-' if normal2 else ''}IM-{normal_no:04d}-{n:04d}.jpeg"
+                name = folders.pediatric_normal_name(normal_no, n, normal2=normal2)
                 patient = f"{normal_no:04d}"
             rel = f"{PEDIATRIC_DIR}/{split}/{label}/{name}"
             b.save_jpeg(b.out_dir / rel, image)

@@ -11,12 +11,20 @@ chestxray14/reports.csv            image_index,report_text (NIH never released r
 google4/four_findings_expert_labels_{test,validation}_labels.csv   adjudicated YES/NO
 google4/four_findings_expert_labels_individual_readers.csv         one row per reader and image,
                                    YES / NO, and HEDGE for Pneumothorax and Nodule/mass
+
+File names, columns and cell values come from layouts.chestxray14, layouts.google_expert and
+layouts.reports. The four-findings files are a reduced form of Google's (no NIH size columns, no
+Set ID column, the readers' file starts with Image ID); the importer accepts both.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
+from layouts import chestxray14 as nih
+from layouts import google_expert as expert
+from layouts import reports as report_csv
+from layouts.label_schemas import GOOGLE4_FINDINGS
 from synthetic._ids import stable_int
 from synthetic.builder import CohortBuilder, follow_up_findings, sample_findings
 from synthetic.cxr import CXR14_FINDINGS
@@ -25,45 +33,19 @@ from synthetic.readers import DEFAULT_PANEL, NEGATIVE, POSITIVE, SimulatedReader
 from synthetic.reports import write_report
 
 CXR14_DIR = "chestxray14"
-DATA_ENTRY = "Data_Entry_2017.csv"
-DATA_ENTRY_HEADER: tuple[str, ...] = (
-    "Image Index",
-    "Finding Labels",
-    "Follow-up #",
-    "Patient ID",
-    "Patient Age",
-    "Patient Gender",
-    "View Position",
-    "OriginalImage[Width",
-    "Height]",
-    "OriginalImagePixelSpacing[x",
-    "y]",
-)
-CXR14_REPORTS_HEADER: tuple[str, ...] = ("image_index", "report_text")
-NO_FINDING = "No Finding"
+DATA_ENTRY = nih.DATA_ENTRY
+DATA_ENTRY_HEADER = nih.DATA_ENTRY_HEADER
+CXR14_REPORTS_HEADER = report_csv.IMAGE_REPORTS_HEADER
 
 GOOGLE4_DIR = "google4"
-GOOGLE4_TEST = "four_findings_expert_labels_test_labels.csv"
-GOOGLE4_VALIDATION = "four_findings_expert_labels_validation_labels.csv"
-GOOGLE4_READERS = "four_findings_expert_labels_individual_readers.csv"
-GOOGLE4_FINDINGS: tuple[str, ...] = ("Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass")
-GOOGLE4_LABELS_HEADER: tuple[str, ...] = (
-    "Image Index",
-    "Patient ID",
-    "Follow-up #",
-    "Patient Age",
-    "Patient Gender",
-    "View Position",
-    *GOOGLE4_FINDINGS,
-)
+GOOGLE4_FILES = expert.FOUR_FINDINGS_FILES["long"]
+# A reduced form of Google's files (no NIH size columns, no Set ID column), in the published names.
+GOOGLE4_LABELS_HEADER: tuple[str, ...] = (*expert.FOUR_LABELS_SHORT_COLUMNS, *GOOGLE4_FINDINGS)
 GOOGLE4_READERS_HEADER: tuple[str, ...] = (
-    "Image ID",
-    "Patient ID",
-    "Reader ID",
-    "Fracture",
-    "Pneumothorax",
-    "Airspace opacity",
-    "Nodule/mass",
+    expert.IMAGE_ID,
+    nih.PATIENT_ID,
+    expert.READER_ID,
+    *expert.FOUR_READER_COLUMNS,
 )
 # Google four findings from the ChestX-ray14 findings drawn in the image (no fractures are drawn).
 GOOGLE4_FROM_CXR14: dict[str, tuple[str, ...]] = {
@@ -72,7 +54,6 @@ GOOGLE4_FROM_CXR14: dict[str, tuple[str, ...]] = {
     "Airspace opacity": ("Consolidation", "Pneumonia", "Infiltration", "Edema"),
     "Nodule or mass": ("Nodule", "Mass"),
 }
-_HEDGE_ALLOWED = frozenset({"Pneumothorax", "Nodule or mass"})
 BASE_DATE = date(2015, 1, 1)
 
 
@@ -82,10 +63,10 @@ def google4_truth(findings: frozenset[str]) -> dict[str, bool]:
 
 def _yes_no(answer: str, finding: str) -> str:
     if answer == POSITIVE:
-        return "YES"
+        return expert.YES
     if answer == NEGATIVE:
-        return "NO"
-    return "HEDGE" if finding in _HEDGE_ALLOWED else "YES"
+        return expert.NO
+    return expert.HEDGE if finding in expert.HEDGE_ALLOWED else expert.YES
 
 
 def build_chestxray14(b: CohortBuilder) -> None:
@@ -116,8 +97,8 @@ def build_chestxray14(b: CohortBuilder) -> None:
             quirks = b.quirks(irng)
             view = "AP" if irng.random() < 0.35 else "PA"
             image = b.render_chest(irng, findings, quirks, view=view, pediatric=pediatric)
-            name = f"{pid:08d}_{fu:03d}.png"
-            path = root / "images" / name
+            name = nih.image_name(pid, fu)
+            path = root / nih.IMAGES_DIR / name
             b.save_png(path, image)
             shown = findings if quirks.body_part == "CHEST" else frozenset()
             report = write_report(
@@ -139,7 +120,7 @@ def build_chestxray14(b: CohortBuilder) -> None:
             entries.append(
                 [
                     name,
-                    "|".join(mined) or NO_FINDING,
+                    nih.finding_labels(mined),
                     fu,
                     pid,
                     age,
@@ -177,7 +158,7 @@ def build_chestxray14(b: CohortBuilder) -> None:
                 ReportTruth(
                     report_id=report_id,
                     dataset="chestxray14",
-                    key_column="image_index",
+                    key_column=report_csv.IMAGE_INDEX,
                     key=name,
                     text=report.text,
                     labels=report.labels,
@@ -193,7 +174,7 @@ def build_chestxray14(b: CohortBuilder) -> None:
             prior, prior_day = shown, day
             day = day + timedelta(days=int(irng.integers(20, 400)))
     b.write_csv(root / DATA_ENTRY, DATA_ENTRY_HEADER, entries, trailing_comma=True)
-    b.write_csv(root / "reports.csv", CXR14_REPORTS_HEADER, report_rows)
+    b.write_csv(root / report_csv.REPORTS_CSV, CXR14_REPORTS_HEADER, report_rows)
     _google4(b, google)
 
 
@@ -208,7 +189,8 @@ def _google4(b: CohortBuilder, google: dict[str, list[tuple[ImageTruth, frozense
         for i in range(max(b.config.google4_readers + 2, 5))
     ]
     reader_rows: list[list[object]] = []
-    for split, filename in (("test", GOOGLE4_TEST), ("validation", GOOGLE4_VALIDATION)):
+    for split in ("test", "validation"):
+        filename = GOOGLE4_FILES[split]
         rows = []
         for truth, shown in sorted(google[split], key=lambda t: t[0].key):
             labels = google4_truth(shown)
@@ -221,7 +203,7 @@ def _google4(b: CohortBuilder, google: dict[str, list[tuple[ImageTruth, frozense
                     truth.sex,
                     truth.metadata_view,
                 ]
-                + ["YES" if labels[g] else "NO" for g in GOOGLE4_FINDINGS]
+                + [expert.YES if labels[g] else expert.NO for g in GOOGLE4_FINDINGS]
             )
             rng = b.rng("google4-panel", truth.key)
             chosen = sorted(rng.choice(len(panel), size=b.config.google4_readers, replace=False).tolist())
@@ -233,4 +215,4 @@ def _google4(b: CohortBuilder, google: dict[str, list[tuple[ImageTruth, frozense
                     + [_yes_no(answers[g], g) for g in GOOGLE4_FINDINGS]
                 )
         b.write_csv(root / filename, GOOGLE4_LABELS_HEADER, rows)
-    b.write_csv(root / GOOGLE4_READERS, GOOGLE4_READERS_HEADER, reader_rows)
+    b.write_csv(root / GOOGLE4_FILES["readers"], GOOGLE4_READERS_HEADER, reader_rows)

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from layouts.label_schemas import OCT_CLASSES
 from synthetic._shapes import blur, ellipse, smooth_noise
 from synthetic.cxr import MAX_SIZE, MIN_SIZE
 from synthetic.errors import SyntheticDataError
-
-OCT_CLASSES: tuple[str, ...] = ("CNV", "DME", "DRUSEN", "NORMAL")
 
 # (name, reflectivity, thickness in image-height units); the foveal pit thins the inner layers.
 _LAYERS: tuple[tuple[str, float, float], ...] = (

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from layouts import chexpert as chexpert_layout
 from layouts.label_schemas import CHEXPERT_FINDINGS
 from synthetic.cxr import CXR14_FINDINGS, validate_findings
 
@@ -44,7 +45,7 @@ CHEXPERT_FROM_CXR14: dict[str, tuple[str, ...]] = {
     "Pleural Effusion": ("Effusion",),
     "Pleural Other": ("Pleural_Thickening",),
 }
-CHEXPERT_VALUE = {POSITIVE: "1.0", NEGATIVE: "0.0", UNCERTAIN: "-1.0", BLANK: ""}
+CHEXPERT_VALUE = {**chexpert_layout.CELLS, BLANK: chexpert_layout.BLANK}
 MISLEADING_KINDS: tuple[str, ...] = ("missed", "overcall")
 
 # Synonyms used in every phrasing. No synonym contains another finding's keyword.
@@ -146,25 +147,27 @@ def _combine(values: list[str]) -> str:
 
 def chexpert_labels(labels: Mapping[str, str]) -> dict[str, str]:
     """CXR14 report labels -> CheXpert observations in the labeler's CSV convention."""
-    out = dict.fromkeys(CHEXPERT_OBSERVATIONS, "")
+    out = dict.fromkeys(CHEXPERT_OBSERVATIONS, chexpert_layout.BLANK)
     for observation, sources in CHEXPERT_FROM_CXR14.items():
         out[observation] = CHEXPERT_VALUE[_combine([labels.get(s, BLANK) for s in sources])]
     pathology = [v for k, v in out.items() if k not in ("No Finding", "Support Devices")]
-    out["No Finding"] = "" if any(v in ("1.0", "-1.0") for v in pathology) else "1.0"
+    mentioned = any(v in (chexpert_layout.POSITIVE, chexpert_layout.UNCERTAIN) for v in pathology)
+    out["No Finding"] = chexpert_layout.BLANK if mentioned else chexpert_layout.POSITIVE
     return out
 
 
 def chexpert_truth(findings: Collection[str]) -> dict[str, str]:
     """Image truth in CheXpert observations, as in the expert-labelled valid.csv (1.0 / 0.0 only)."""
     found = validate_findings(findings)
-    out = dict.fromkeys(CHEXPERT_OBSERVATIONS, "0.0")
+    out = dict.fromkeys(CHEXPERT_OBSERVATIONS, chexpert_layout.NEGATIVE)
     for observation, sources in CHEXPERT_FROM_CXR14.items():
-        out[observation] = "1.0" if found.intersection(sources) else "0.0"
+        if found.intersection(sources):
+            out[observation] = chexpert_layout.POSITIVE
     out["Enlarged Cardiomediastinum"] = out["Cardiomegaly"]
-    if any(v == "1.0" for k, v in out.items() if k != "No Finding"):
-        out["No Finding"] = "0.0"
+    if any(v == chexpert_layout.POSITIVE for k, v in out.items() if k != "No Finding"):
+        out["No Finding"] = chexpert_layout.NEGATIVE
     else:
-        out["No Finding"] = "1.0"
+        out["No Finding"] = chexpert_layout.POSITIVE
     return out
 
 

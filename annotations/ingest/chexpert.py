@@ -10,19 +10,13 @@ from annotations.models import Dataset
 from annotations.models.choices import LabelSource, LabelValue
 from annotations.services.datasets.schemas import schema_ensure
 from annotations.services.labels import LabelInput, findings_by_key, labels_put
+from layouts import chexpert as layout
 from layouts.label_schemas import CHEXPERT_FINDINGS
 
-REQUIRED = ("Path", "Sex", "Age", "Frontal/Lateral", "AP/PA", *CHEXPERT_FINDINGS)
+REQUIRED = layout.HEADER
 # Stanford's labels come from the CheXpert labeler run on the reports.
 LABEL_VERSION = "chexpert-labeler-v1"
-VALUE_MAP = {
-    "1.0": LabelValue.POSITIVE,
-    "1": LabelValue.POSITIVE,
-    "0.0": LabelValue.NEGATIVE,
-    "0": LabelValue.NEGATIVE,
-    "-1.0": LabelValue.UNCERTAIN,
-    "-1": LabelValue.UNCERTAIN,
-}
+VALUE_MAP = {cell: LabelValue(value) for cell, value in layout.CELL_VALUES.items()}
 
 
 def parse_observations(row: dict[str, str]) -> dict[str, str]:
@@ -30,7 +24,7 @@ def parse_observations(row: dict[str, str]) -> dict[str, str]:
     values = {}
     for finding in CHEXPERT_FINDINGS:
         cell = row[finding]
-        if cell == "":
+        if cell == layout.BLANK:
             continue
         if cell not in VALUE_MAP:
             raise ValueError(f"{finding} = {cell!r} is not 1.0, 0.0, -1.0 or blank")
@@ -52,7 +46,7 @@ def import_chexpert(
     dataset: Dataset,
     root: Path,
     *,
-    csv_names: tuple[str, ...] = ("train.csv", "valid.csv"),
+    csv_names: tuple[str, ...] = layout.CSV_NAMES,
     on_progress: ProgressCallback | None = None,
 ) -> IngestSummary:
     summary = IngestSummary()
@@ -72,31 +66,31 @@ def import_chexpert(
             where = f"{csv_name}:{line}"
             try:
                 values = parse_observations(row)
-                path = _resolve(root, row["Path"])
-                parts = PurePosixPath(row["Path"]).parts
+                path = _resolve(root, row[layout.PATH])
+                parts = PurePosixPath(row[layout.PATH]).parts
                 patient_key, study_key = parts[-3], parts[-2]
             except (ValueError, IndexError) as exc:
                 summary.error(where, "bad_row", str(exc))
                 continue
             if not path.is_file():
-                summary.error(where, "missing_file", f"{row['Path']} is listed but not found")
+                summary.error(where, "missing_file", f"{row[layout.PATH]} is listed but not found")
                 continue
-            age = parse_age(row["Age"])
-            lateral = row["Frontal/Lateral"].lower() == "lateral"
+            age = parse_age(row[layout.AGE])
+            lateral = row[layout.FRONTAL_LATERAL].lower() == layout.LATERAL.lower()
             image = store_raster(
                 dataset,
                 path,
                 summary,
                 name=where,
-                source_key=row["Path"],
-                patient=PatientInfo(source_id=patient_key, age_years=age, sex=row["Sex"]),
+                source_key=row[layout.PATH],
+                patient=PatientInfo(source_id=patient_key, age_years=age, sex=row[layout.SEX]),
                 study=StudyInfo(
                     uid=f"chexpert:{patient_key}:{study_key}",
                     modality="CR",
                     patient_age_years=age,
                     description=csv_name.removesuffix(".csv"),
                 ),
-                view_position="LL" if lateral else row["AP/PA"],
+                view_position="LL" if lateral else row[layout.AP_PA],
                 body_part="CHEST",
             )
             if image is not None and values:

@@ -23,23 +23,11 @@ from annotations.ingest.google_sets import (
     SET_COLUMNS,
     LabelSet,
 )
+from layouts import google_expert as published
 
-TOP_FOLDER = "gcs-public-data--healthcare-nih-chest-xray-labels"
-PUBLISHED_NAMES = frozenset(
-    {
-        "four_findings_expert_labels_individual_readers.csv",
-        "four_findings_expert_labels_test_labels.csv",
-        "four_findings_expert_labels_validation_labels.csv",
-        "all_findings_expert_labels_test_individual_readers.csv",
-        "all_findings_expert_labels_test_labels.csv",
-        # the names Google's README uses
-        "individual_readers.csv",
-        "test_labels.csv",
-        "validation_labels.csv",
-        "test_individual_readers.csv",
-    }
-)
-LABEL_FILE_SUFFIXES = ("individual_readers.csv", "labels.csv")
+TOP_FOLDER = published.TOP_FOLDER
+PUBLISHED_NAMES = published.PUBLISHED_NAMES  # the bucket's long names and the README's short ones
+LABEL_FILE_SUFFIXES = published.LABEL_FILE_SUFFIXES
 SEARCH_DEPTH = 2  # the top folder's subfolders, or a folder that holds the top folder
 
 

@@ -14,23 +14,15 @@ README): it is skipped, never an error.
 from dataclasses import dataclass, field
 
 from annotations.models.choices import LabelValue
+from layouts import google_expert as published
 from layouts.label_schemas import GOOGLE4_FINDINGS, GOOGLE_ALL_FINDINGS
 
-IMAGE_COLUMNS = ("Image Index", "Image ID")
-READER_COLUMN = "Reader ID"
-SET_COLUMNS = ("Set ID", "Set Id")
-VALUES = {
-    "YES": LabelValue.POSITIVE,
-    "NO": LabelValue.NEGATIVE,
-    "1": LabelValue.POSITIVE,
-    "0": LabelValue.NEGATIVE,
-    "TRUE": LabelValue.POSITIVE,
-    "FALSE": LabelValue.NEGATIVE,
-    # Individual readers could hedge: an uncertain read. Never a published (adjudicated) value.
-    "HEDGE": LabelValue.UNCERTAIN,
-}
-# The three "ground truth radiologists" of the all-findings set (Google's README).
-ALL_FINDINGS_DESIGNATED_READERS = ("4343882785", "4343883593", "4343883996")
+IMAGE_COLUMNS = published.IMAGE_COLUMNS
+READER_COLUMN = published.READER_ID
+SET_COLUMNS = published.SET_COLUMNS
+# Individual readers could hedge: an uncertain read. Never a published (adjudicated) value.
+VALUES = {cell: LabelValue(value) for cell, value in published.CELL_VALUES.items()}
+ALL_FINDINGS_DESIGNATED_READERS = published.ALL_FINDINGS_DESIGNATED_READERS
 
 
 @dataclass(frozen=True)
@@ -55,8 +47,8 @@ FOUR_FINDINGS = LabelSet(
     title="Google four-findings",
     schema_key="google4",
     findings=GOOGLE4_FINDINGS,
-    aliases={"Nodule or mass": ("Nodule or mass", "Nodule/mass")},
-    marker="Airspace opacity",
+    aliases=published.FOUR_FINDINGS_ALIASES,
+    marker=published.FOUR_FINDINGS_MARKER,
     reader_version="google4-reader",
     provenance=(
         "Google NIH 4-finding expert labels ({split} set): 3 radiologists, independent reads then up to "
@@ -68,7 +60,7 @@ ALL_FINDINGS = LabelSet(
     title="Google all-findings",
     schema_key="google_all",
     findings=GOOGLE_ALL_FINDINGS,
-    marker="Atelectasis",
+    marker=published.ALL_FINDINGS_MARKER,
     reader_version="google-all-reader",
     provenance=(
         "Google NIH all-findings expert labels ({split} set): majority of the 3 designated radiologists "

@@ -2,7 +2,6 @@
 (NORMAL/PNEUMONIA), laid out as {train,test}/<CLASS>/<file>.jpeg. The folder class becomes a
 single-choice label from the original graders."""
 
-import re
 from pathlib import Path
 
 from annotations.ingest.rasters import store_raster
@@ -12,15 +11,11 @@ from annotations.models import Dataset
 from annotations.models.choices import LabelSource, LabelValue
 from annotations.services.datasets.schemas import schema_ensure
 from annotations.services.labels import LabelInput, findings_by_key, labels_put
+from layouts import kermany as folders
 from layouts.label_schemas import OCT_CLASSES, PEDIATRIC_CXR_CLASSES
 
 LABEL_VERSION = "kermany2018-graders"
-SPLITS = ("train", "test", "val")
-_OCT_NAME = re.compile(r"^(?P<cls>CNV|DME|DRUSEN|NORMAL)-(?P<patient>\d+)-(?P<n>\d+)\.jpe?g$", re.IGNORECASE)
-_PEDS_NAMES = (
-    re.compile(r"^(?:NORMAL2-)?IM-(?P<patient>\d+)-(?P<n>\d+)\.jpe?g$", re.IGNORECASE),
-    re.compile(r"^(?P<patient>person\d+)_(?:bacteria|virus)_(?P<n>\d+)\.jpe?g$", re.IGNORECASE),
-)
+SPLITS = folders.SPLITS
 
 
 def detect_layout(root: Path) -> str:
@@ -38,16 +33,10 @@ def detect_layout(root: Path) -> str:
     )
 
 
-def patient_of(layout: str, cls: str, file_name: str) -> str:
-    if layout == "oct":
-        m = _OCT_NAME.match(file_name)
-        if not m or m.group("cls").upper() != cls:
-            raise ValueError(f"{file_name} does not follow <CLASS>-<patient>-<n>.jpeg for class {cls}")
-        return m.group("patient")
-    for pattern in _PEDS_NAMES:
-        if m := pattern.match(file_name):
-            return m.group("patient")
-    raise ValueError(f"{file_name} does not follow the pediatric CXR naming (IM-<patient>-<n>, personN_...)")
+def patient_of(kind: str, cls: str, file_name: str) -> str:
+    if kind == "oct":
+        return folders.oct_patient(cls, file_name)
+    return folders.pediatric_patient(file_name)
 
 
 def import_kermany(

@@ -19,10 +19,11 @@ from annotations.models import Dataset, Image, Report, Study
 from annotations.privacy.pseudonyms import PseudonymKind
 from annotations.privacy.report_scrub import scrub_report
 from annotations.services.privacy.identity import known_originals, pseudonymiser
+from layouts import reports as layout
 
 _HEADING = re.compile(r"^[ \t]*([A-Z][A-Z /&-]{2,40}):", re.MULTILINE)
-ID_COLUMNS = ("accession_number", "study_instance_uid", "image_index")
-TEXT_COLUMNS = ("report_text", "report", "text")
+ID_COLUMNS = layout.ID_COLUMNS
+TEXT_COLUMNS = layout.TEXT_COLUMNS
 
 
 def split_sections(text: str) -> dict[str, dict[str, int]]:
@@ -85,10 +86,10 @@ def _count(summary: IngestSummary, outcome: str) -> None:
 def _find_study(dataset: Dataset, column: str, key: str) -> Study | None:
     """The study a row names; by its original accession or UID, or by the pseudonym itself."""
     ps = pseudonymiser()
-    if column == "accession_number":
+    if column == layout.ACCESSION_NUMBER:
         found = Study.objects.filter(dataset=dataset, accession_number__in=[ps.accession(key), key])
         return found.select_related("patient").first()
-    if column == "study_instance_uid":
+    if column == layout.STUDY_INSTANCE_UID:
         found = Study.objects.filter(dataset=dataset, study_instance_uid__in=[ps.uid(key), key])
         return found.select_related("patient").first()
     image = Image.objects.filter(dataset=dataset, source_key=key).select_related("study").first()

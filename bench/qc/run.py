@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from layouts.chestxray14 import DATA_ENTRY
 from ml.detectors.baseline import baseline_scores
 from ml.detectors.devfilms import load_films
 from ml.detectors.evaluation import ALL_DISTORTIONS, distort, evaluate, format_evaluation
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
-    if not (args.folder / "Data_Entry_2017.csv").is_file():
+    if not (args.folder / DATA_ENTRY).is_file():
         print(f"no ChestX-ray14 folder at {args.folder}: nothing to measure")
         return 1
     torch.set_num_threads(args.threads)

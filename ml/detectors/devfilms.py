@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from layouts import chestxray14 as nih
 from ml.inference.preprocess import prepare
 from ml.nets.errors import InputError
 
@@ -71,25 +72,26 @@ def read_film(path: Path, size: int) -> np.ndarray:
 def load_films(folder: str | Path, size: int) -> FilmSet:
     """Every film listed in the folder's Data_Entry_2017.csv that exists under images/."""
     folder = Path(folder)
-    entry = folder / "Data_Entry_2017.csv"
+    entry = folder / nih.DATA_ENTRY
     if not entry.is_file():
         raise InputError(f"{entry} not found: expected a ChestX-ray14 folder (Data_Entry_2017.csv, images/)")
     names, patients, views, films = [], [], [], []
     with open(entry, newline="", encoding="utf-8") as fh:
         rows = csv.reader(fh)
         header = next(rows, None)
-        if not header or header[0].strip() != "Image Index":
+        if not header or header[0].strip() != nih.IMAGE_INDEX:
             raise InputError(f"{entry.name} does not start with the ChestX-ray14 header")
         for row in rows:
-            if len(row) < 7:
+            if len(row) < len(nih.METADATA_COLUMNS):
                 continue
-            path = folder / "images" / row[0].strip()
+            name = row[nih.POSITION[nih.IMAGE_INDEX]].strip()
+            path = folder / nih.IMAGES_DIR / name
             if not path.is_file():
                 continue
-            names.append(row[0].strip())
-            patients.append(row[3].strip())
-            views.append(row[6].strip())
+            names.append(name)
+            patients.append(row[nih.POSITION[nih.PATIENT_ID]].strip())
+            views.append(row[nih.POSITION[nih.VIEW_POSITION]].strip())
             films.append(read_film(path, size))
     if not films:
-        raise InputError(f"no films of {entry.name} were found under {folder / 'images'}")
+        raise InputError(f"no films of {entry.name} were found under {folder / nih.IMAGES_DIR}")
     return FilmSet(names, patients, views, np.stack(films))

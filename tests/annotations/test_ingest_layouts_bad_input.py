@@ -10,12 +10,10 @@ from annotations.ingest.kermany import import_kermany
 from annotations.ingest.reports import import_reports_csv
 from annotations.models import Image, Label, Report
 from annotations.services.privacy.identity import pseudonymiser
+from layouts import chestxray14 as nih
 from tests.imaging import factory
 
-HEADER = (
-    "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
-    "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]\n"
-)
+HEADER = ",".join(nih.DATA_ENTRY_HEADER) + "\n"
 
 
 def png(seed: int) -> bytes:

@@ -6,11 +6,9 @@ import numpy as np
 from PIL import Image
 
 from bench.qc.run import main
+from layouts import chestxray14 as nih
 
-HEADER = (
-    "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position,"
-    "OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y]"
-)
+HEADER = ",".join(nih.DATA_ENTRY_HEADER)
 
 
 def test_bench_prints_learned_and_baseline_tables(tmp_path, capsys):
@@ -25,7 +23,7 @@ def test_bench_prints_learned_and_baseline_tables(tmp_path, capsys):
         name = f"{i + 1:08d}_000.png"
         Image.fromarray(film).save(tmp_path / "images" / name)
         rows.append(f"{name},No Finding,0,{i + 1},50,M,PA,2048,2048,0.143,0.143")
-    (tmp_path / "Data_Entry_2017.csv").write_text(HEADER + "\n" + "\n".join(rows))  # no final newline
+    (tmp_path / nih.DATA_ENTRY).write_text(HEADER + "\n" + "\n".join(rows))  # no final newline
     assert main(["--folder", str(tmp_path), "--split", "all", "--repeat", "1", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     assert "4 real films (all split" in out and "28 scored" in out

@@ -18,6 +18,7 @@ from annotations.ingest.dicom import import_dicom
 from annotations.models import Image, Job
 from annotations.models.choices import JobStatus, Role
 from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+from layouts import chestxray14 as nih
 from tests.imaging import factory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_png_declaring_billions_of_pixels_is_refused_unread(dataset, tmp_path):
         factory.png_bytes(factory.gradient(8, 8, hi=255).astype(np.uint8))
     )
     (root / CSV_NAME).write_text(
-        "Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position\n"
+        ",".join(nih.METADATA_COLUMNS) + "\n"
         "00000001_000.png,Effusion,0,1,50,M,PA\n00000002_000.png,No Finding,0,2,50,F,PA\n"
     )
     summary = import_chestxray14(dataset, root)
@@ -138,10 +139,7 @@ def test_uploaded_zip_with_traversal_and_links_never_writes_outside_its_job_fold
     client = APIClient()
     client.force_authenticate(admin)
     png = factory.png_bytes(factory.gradient(8, 8, hi=255).astype(np.uint8))
-    csv = (
-        b"Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position\n"
-        b"00000001_000.png,Effusion,0,1,50,M,PA\n"
-    )
+    csv = ",".join(nih.METADATA_COLUMNS).encode() + b"\n00000001_000.png,Effusion,0,1,50,M,PA\n"
     body = _zip(
         [
             ("ds/" + CSV_NAME, csv),

@@ -20,55 +20,24 @@ from pathlib import Path
 
 import pytest
 
-TOP = "gcs-public-data--healthcare-nih-chest-xray-labels"
-FOUR_DIR = "four_findings_expert_labels"
-ALL_DIR = "all_findings_expert_labels"
-FOUR_FILES = {
-    "long": {
-        "readers": "four_findings_expert_labels_individual_readers.csv",
-        "test": "four_findings_expert_labels_test_labels.csv",
-        "validation": "four_findings_expert_labels_validation_labels.csv",
-    },
-    "short": {
-        "readers": "individual_readers.csv",
-        "test": "test_labels.csv",
-        "validation": "validation_labels.csv",
-    },
-}
-ALL_FILES = {
-    "long": {
-        "readers": "all_findings_expert_labels_test_individual_readers.csv",
-        "test": "all_findings_expert_labels_test_labels.csv",
-    },
-    "short": {"readers": "test_individual_readers.csv", "test": "test_labels.csv"},
-}
-FOUR_FINDINGS = ("Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass")
-FOUR_READER_COLUMNS = ("Fracture", "Pneumothorax", "Airspace opacity", "Nodule/mass")
-FOUR_READERS_HEADER = (
-    "Patient ID,Image ID,Reader ID,Fracture,Pneumothorax,Airspace opacity,Nodule/mass,Set ID"
-)
-FOUR_LABELS_TAIL = "Fracture,Pneumothorax,Airspace opacity,Nodule or mass,Set Id"
-HEDGE_ALLOWED = ("Pneumothorax", "Nodule or mass")
-ALL_FINDINGS = (
-    "Abnormal",
-    "Atelectasis",
-    "Cardiomegaly",
-    "Effusion",
-    "Infiltration",
-    "Mass",
-    "Nodule",
-    "Pneumonia",
-    "Pneumothorax",
-    "Consolidation",
-    "Edema",
-    "Emphysema",
-    "Fibrosis",
-    "Pleural Thickening",
-    "Hernia",
-    "Other",
-)
+from layouts import chestxray14 as nih_layout
+from layouts import google_expert as published
+from layouts.label_schemas import GOOGLE4_FINDINGS, GOOGLE_ALL_FINDINGS
+
+TOP = published.TOP_FOLDER
+FOUR_DIR = published.FOUR_FINDINGS_DIR
+ALL_DIR = published.ALL_FINDINGS_DIR
+FOUR_FILES = published.FOUR_FINDINGS_FILES
+ALL_FILES = published.ALL_FINDINGS_FILES
+FOUR_FINDINGS = GOOGLE4_FINDINGS
+FOUR_READER_COLUMNS = published.FOUR_READER_COLUMNS
+FOUR_READERS_HEADER = ",".join(published.FOUR_READERS_HEADER)
+# after the NIH header, which is copied verbatim from the development Data_Entry_2017.csv
+FOUR_LABELS_TAIL = ",".join(published.FOUR_LABELS_HEADER[len(nih_layout.DATA_ENTRY_HEADER) :])
+HEDGE_ALLOWED = published.HEDGE_ALLOWED
+ALL_FINDINGS = GOOGLE_ALL_FINDINGS
 SPECIFIC = ALL_FINDINGS[1:-1]  # the 14 findings
-DESIGNATED = ("4343882785", "4343883593", "4343883996")
+DESIGNATED = published.ALL_FINDINGS_DESIGNATED_READERS
 OTHER_ALL_READERS = ("4343881234", "4343884567")
 FOUR_READER_POOL = tuple(f"{4343880000 + 137 * k}" for k in range(11))
 
@@ -80,7 +49,7 @@ PATTERNS = {
     4: ("YYNN", "YYYN", "NNNN", "HHYY", "YYYH"),
     5: ("YYYNN", "NNNNY", "HHHYY", "YYHHN", "NNNNN"),
 }
-CELL = {"Y": "YES", "N": "NO", "H": "HEDGE"}
+CELL = {"Y": published.YES, "N": published.NO, "H": published.HEDGE}
 
 
 def shared_data() -> Path:
@@ -104,7 +73,7 @@ class NihMetadata:
 
 def nih_metadata() -> NihMetadata:
     """The development copy of NIH's Data_Entry_2017.csv, or a pytest skip where it is absent."""
-    path = shared_data() / "nih-cxr-dev" / "Data_Entry_2017.csv"
+    path = shared_data() / "nih-cxr-dev" / nih_layout.DATA_ENTRY
     if not path.exists():
         pytest.skip(f"the NIH development metadata is absent ({path}); set ARBITER_SHARED_DATA")
     lines = path.read_bytes().decode("utf-8").splitlines()
@@ -273,12 +242,12 @@ def write_release(
     files.append(_write(four_dir / FOUR_FILES[names]["readers"], lines))
     all_dir = top / ALL_DIR
     _write(all_dir / "README.md", ["All findings expert labels: 5 readers per image; labels by 3 of them."])
-    lines = [",".join(("Image ID", "Patient ID", "Reader ID", *ALL_FINDINGS))]
+    lines = [",".join(published.ALL_READERS_HEADER)]
     for t in alls:
         for r in t.reads:
             lines.append(",".join((t.image, t.patient, r.reader, *(r.cells[f] for f in ALL_FINDINGS))))
     files.append(_write(all_dir / ALL_FILES[names]["readers"], lines))
-    lines = [",".join(("Image ID", "Patient ID", *ALL_FINDINGS))]
+    lines = [",".join(published.ALL_LABELS_HEADER)]
     for t in alls:
         lines.append(",".join((t.image, t.patient, *(t.label[f] for f in ALL_FINDINGS))))
     files.append(_write(all_dir / ALL_FILES[names]["test"], lines))

@@ -36,18 +36,17 @@ from django.db.models.functions import Cast
 
 from annotations.models.choices import LabelValue
 from annotations.services.adjudication.final_labels import most_contested
+from layouts import chestxray14 as nih
+from layouts import google_expert as expert
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
-GOOGLE4_PREFIX = (
-    "Image Index",
-    "Patient ID",
-    "Follow-up #",
-    "Patient Age",
-    "Patient Gender",
-    "View Position",
-)
-GOOGLE4_VALUES = {LabelValue.POSITIVE: "YES", LabelValue.NEGATIVE: "NO", LabelValue.UNCERTAIN: "HEDGE"}
+GOOGLE4_PREFIX = expert.FOUR_LABELS_SHORT_COLUMNS
+GOOGLE4_VALUES = {
+    LabelValue.POSITIVE: expert.YES,
+    LabelValue.NEGATIVE: expert.NO,
+    LabelValue.UNCERTAIN: expert.HEDGE,  # the word of Google's individual-reader files
+}
 CHEXPERT_VALUES = {LabelValue.POSITIVE: "1", LabelValue.NEGATIVE: "0", LabelValue.UNCERTAIN: "-1"}
 BLANK_CELL = "blank"  # a final label saying "not mentioned": present, so never an empty cell
 TAIL = ("how_reached", "reader_count", "split")
@@ -261,7 +260,7 @@ def write_label_set(
     header = (
         [*GOOGLE4_PREFIX, *names, *IDS, *TAIL]
         if google
-        else ["image_id", "Image Index", "Patient ID", *IDS[1:], *names, *TAIL]
+        else ["image_id", nih.IMAGE_INDEX, nih.PATIENT_ID, *IDS[1:], *names, *TAIL]
     )
     known = set(columns)
     n_rows = n_labels = 0

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.errors import DomainError
 from annotations.models import Dataset
+from layouts.chestxray14 import DATA_ENTRY
 from learning.services.qc.evaluation import SPLITS, evaluate_qc_dataset
 from ml.detectors.evaluation import format_evaluation
 from ml.nets.errors import ModelError
@@ -41,8 +42,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts) -> None:
         folder = Path(opts["folder"])
-        if not (folder / "Data_Entry_2017.csv").is_file():
-            raise CommandError(f"{folder} is not a ChestX-ray14 folder (no Data_Entry_2017.csv)")
+        if not (folder / DATA_ENTRY).is_file():
+            raise CommandError(f"{folder} is not a ChestX-ray14 folder (no {DATA_ENTRY})")
         try:
             with tempfile.TemporaryDirectory(prefix="qc-eval-") as tmp:
                 report = evaluate_qc_dataset(

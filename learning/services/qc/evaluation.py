@@ -24,6 +24,7 @@ from annotations.ingest.registry import run_importer
 from annotations.models import Dataset, Image, QCFlag
 from annotations.models.choices import ModelKind, QCKind, QCStatus
 from annotations.services.datasets.datasets import dataset_get_or_create
+from layouts import chestxray14 as nih
 from learning.bridge.images import cached_arrays
 from learning.services.models.weights import production_model
 from learning.services.qc.run import QCOptions, _orientation_load, qc_run
@@ -44,40 +45,39 @@ def write_distorted_folder(
     """Write the clean and distorted copies; returns {image name: "clean" or the distortion}."""
     if split not in SPLITS:
         raise InputError(f"split must be one of {SPLITS}")
-    entry = src / "Data_Entry_2017.csv"
+    entry = src / nih.DATA_ENTRY
     if not entry.is_file():
         raise InputError(f"{entry} not found: expected a ChestX-ray14 folder")
     text = entry.read_text(encoding="utf-8")
     header_line = text.splitlines()[0]
     rows = list(csv.reader(io.StringIO(text)))[1:]
-    (out / "images").mkdir(parents=True, exist_ok=True)
+    image, follow_up, patient = (nih.POSITION[c] for c in (nih.IMAGE_INDEX, nih.FOLLOW_UP, nih.PATIENT_ID))
+    (out / nih.IMAGES_DIR).mkdir(parents=True, exist_ok=True)
     truth: dict[str, str] = {}
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     taken = 0
     for row in rows:
-        if len(row) < 7 or not (src / "images" / row[0]).is_file():
+        if len(row) < len(nih.METADATA_COLUMNS) or not (src / nih.IMAGES_DIR / row[image]).is_file():
             continue
-        if split != "all" and held_out(row[3]) != (split == "held-out"):
+        if split != "all" and held_out(row[patient]) != (split == "held-out"):
             continue
         if limit is not None and taken >= limit:
             break
         taken += 1
-        with PILImage.open(src / "images" / row[0]) as im:
+        with PILImage.open(src / nih.IMAGES_DIR / row[image]) as im:
             film = np.asarray(im.convert("L"))
-        stem = Path(row[0]).stem
+        stem = Path(row[image]).stem
         for k, tag in enumerate((CLEAN, *ALL_DISTORTIONS)):
             arr = film if tag == CLEAN else distort(film[None], tag)[0]
             name = f"{stem}_{tag}.png"
-            PILImage.fromarray(arr).save(out / "images" / name)
+            PILImage.fromarray(arr).save(out / nih.IMAGES_DIR / name)
             copy = list(row)
-            copy[0] = name
-            copy[2] = str(int(row[2] or 0) * 10 + k)  # its own study
+            copy[image] = name
+            copy[follow_up] = str(int(row[follow_up] or 0) * 10 + k)  # its own study
             writer.writerow(copy)
             truth[name] = tag
-    (out / "Data_Entry_2017.csv").write_text(
-        header_line + "\n" + buf.getvalue().rstrip("\n"), encoding="utf-8"
-    )
+    (out / nih.DATA_ENTRY).write_text(header_line + "\n" + buf.getvalue().rstrip("\n"), encoding="utf-8")
     return truth
 
 

@@ -21,12 +21,16 @@ from collections import Counter
 
 from annotations.models import AdjudicationCase, Image, Label, WorkItem
 from annotations.selectors.final_labels import current_final_labels
+from layouts import google_expert as google
+from layouts.chestxray14 import IMAGE_INDEX
 from tests.annotations.reading.conftest import claim, enqueue, make_images, respond, submit
 from tests.support.google_release import DESIGNATED, SPECIFIC, definite_majority, write_release
 
 VALUE = {"YES": "positive", "NO": "negative", "HEDGE": "uncertain", "1": "positive", "0": "negative"}
 CELL = {"positive": "YES", "negative": "NO"}
-FOUR_COLUMNS = {"Nodule or mass": ("Nodule or mass", "Nodule/mass")}
+FOUR_COLUMNS = google.FOUR_FINDINGS_ALIASES
+FOUR_FILES = google.FOUR_FINDINGS_FILES["long"]
+ALL_FILES = google.ALL_FINDINGS_FILES["long"]
 
 
 def _rows(path):
@@ -41,8 +45,8 @@ def published_reads(readers_csv, findings) -> dict[str, dict[str, dict[str, str]
     """{image: {reader: {finding: cell}}} in file order; a reader's second row for an image is ignored."""
     out: dict[str, dict[str, dict[str, str]]] = {}
     for row in _rows(readers_csv):
-        per_image = out.setdefault(row["Image ID"], {})
-        per_image.setdefault(row["Reader ID"], {f: _column(row, f) for f in findings})
+        per_image = out.setdefault(row[google.IMAGE_ID], {})
+        per_image.setdefault(row[google.READER_ID], {f: _column(row, f) for f in findings})
     return out
 
 
@@ -50,7 +54,7 @@ def published_labels(labels_csvs, findings) -> dict[str, dict[str, str]]:
     out = {}
     for path in labels_csvs:
         for row in _rows(path):
-            image = row.get("Image Index") or row["Image ID"]
+            image = row.get(IMAGE_INDEX) or row[google.IMAGE_ID]
             out[image] = {f: _column(row, f) for f in findings if _column(row, f)}
     return out
 
@@ -116,9 +120,9 @@ def _images(team, keys) -> dict[str, Image]:
 def test_four_findings_reads_replayed_give_the_published_labels(make_team, tmp_path):
     release = write_release(tmp_path, point_at="four", n_four=18, n_all=1)
     findings = ("Fracture", "Pneumothorax", "Airspace opacity", "Nodule or mass")
-    reads = published_reads(release.root / "four_findings_expert_labels_individual_readers.csv", findings)
+    reads = published_reads(release.root / FOUR_FILES["readers"], findings)
     labels = published_labels(
-        [release.root / f"four_findings_expert_labels_{s}_labels.csv" for s in ("test", "validation")],
+        [release.root / FOUR_FILES[s] for s in ("test", "validation")],
         findings,
     )
     reader_ids = {rid for per_image in reads.values() for rid in per_image}
@@ -164,8 +168,8 @@ def test_four_findings_reads_replayed_give_the_published_labels(make_team, tmp_p
 def test_all_findings_reads_of_the_designated_readers_give_every_published_label(make_team, tmp_path):
     release = write_release(tmp_path, point_at="all", n_four=36, n_all=12)
     findings = ("Abnormal", *SPECIFIC, "Other")
-    every = published_reads(release.root / "all_findings_expert_labels_test_individual_readers.csv", findings)
-    labels = published_labels([release.root / "all_findings_expert_labels_test_labels.csv"], findings)
+    every = published_reads(release.root / ALL_FILES["readers"], findings)
+    labels = published_labels([release.root / ALL_FILES["test"]], findings)
     team = make_team("google_all", preset="google", readers=3)
     replay = Replay(team, DESIGNATED)
     images = _images(team, list(every))

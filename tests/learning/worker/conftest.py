@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from annotations.ingest.registry import run_importer
 from annotations.models.choices import Modality, ModelKind
 from annotations.services.datasets.datasets import dataset_get_or_create, membership_grant
+from layouts.kermany import OCT_DIR
 from learning.services.models.weights import model_version_register
 from ml.nets.checkpoint import save_checkpoint
 from ml.nets.model import build_model
@@ -25,7 +26,7 @@ def nih(db, small_cohort_dir):
 @pytest.fixture
 def oct_dataset(db, small_cohort_dir):
     ds, _ = dataset_get_or_create(slug="mlw-oct", schema_key="oct4", modality=Modality.OCT)
-    run_importer("kermany", ds, [small_cohort_dir / "OCT2017"])
+    run_importer("kermany", ds, [small_cohort_dir / OCT_DIR])
     return ds
 
 
