@@ -186,6 +186,20 @@ def access_reading_aids(item: WorkItem) -> ReadingAids:
     )
 
 
+def access_machine_labels(user, image: Image) -> tuple[str, ...]:
+    """Which machine label sources ("nlp", "model") of `image` `user` may read outside the reading
+    screen (the image page, `GET /images/{id}/labels/`): the same aids the reading screen shows with
+    the image's item now (`access_reading_aids`), so a reader cannot fetch there what a blinded read
+    hides; every source to the dataset's admins, and for an image not queued for reading."""
+    item = WorkItem.objects.filter(image=image).select_related("dataset").first()
+    if item is None or Role.ADMIN in roles_on(user, image.dataset):
+        return ("nlp", "model")
+    aids = access_reading_aids(item)
+    return tuple(
+        source for source, shown in (("nlp", aids.nlp_evidence), ("model", aids.model_outputs)) if shown
+    )
+
+
 def access_model_overlay(user, dataset: Dataset) -> bool:
     """Whether `user` may see a model's overlay of an image of `dataset`: where the dataset shows
     model outputs, or to its admins, who manage the models. An overlay is the model's output, never

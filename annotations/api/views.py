@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from annotations.access.blinding import access_machine_labels
 from annotations.access.datasets import (
     access_dataset,
     access_datasets,
@@ -157,9 +158,11 @@ class ImageViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(responses=s.LabelSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def labels(self, request: Request, pk=None) -> Response:
-        """NLP, model and imported labels of the image (reader labels follow the blinding rules)."""
+        """NLP and model labels of the image: the sources the reading screen would show the caller
+        with the image now (annotations.access.blinding.access_machine_labels)."""
         image = access_image(request.user, pk)
-        labels = Label.objects.filter(image=image, source__in=["nlp", "model"]).select_related("finding")
+        sources = access_machine_labels(request.user, image)
+        labels = Label.objects.filter(image=image, source__in=sources).select_related("finding")
         return Response(s.LabelSerializer(labels.order_by("finding__order", "source"), many=True).data)
 
 
