@@ -90,15 +90,16 @@ class NlpContradictionsView(APIView):
 
 class NlpJobView(APIView):
     @extend_schema(request=None, responses={202: JobSerializer}, operation_id="datasets_nlp_create")
-    def post(self, request: Request, dataset_id: str) -> Response:
+    def post(self, request: Request, id: int) -> Response:
         """Mine labels from the dataset's stored reports on a worker (idempotent per pipeline version)."""
-        dataset = access_dataset(request.user, dataset_id, roles=(Role.ADMIN,))
+        dataset = access_dataset(request.user, id, roles=(Role.ADMIN,))
         job = nlp_job_start(dataset=dataset, user=request.user)
         return Response(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 urlpatterns = [
-    path("datasets/<str:dataset_id>/nlp/", NlpJobView.as_view(), name="dataset-nlp"),
+    # `{id}`, as the route had when it was an action of the domain's dataset viewset (same API).
+    path("datasets/<int:id>/nlp/", NlpJobView.as_view(), name="dataset-nlp"),
     path(
         "datasets/<str:dataset_id>/nlp-contradictions/",
         NlpContradictionsView.as_view(),
