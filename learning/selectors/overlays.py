@@ -9,12 +9,13 @@ apply to it beyond that policy.
 
 from annotations.errors import ConflictError, ForbiddenError, NotFoundError
 from annotations.models import Image
-from annotations.models.choices import ModelKind, Role
+from annotations.models.choices import Role
 from annotations.selectors.access import access_image, roles_on
 from learning.models import ModelVersion
+from learning.services.models.kinds import FINDING_KINDS
 from learning.services.models.weights import production_model
 
-OVERLAY_KINDS: tuple[str, ...] = (ModelKind.CHEXNET, ModelKind.OCT)
+OVERLAY_KINDS: tuple[str, ...] = FINDING_KINDS
 
 
 def access_overlay(user, image_id, model_version_id=None) -> tuple[Image, ModelVersion]:
