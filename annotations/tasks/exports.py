@@ -8,8 +8,7 @@ builds again (the build is idempotent: temporary files, published once under the
 
 from celery import shared_task
 
-from annotations.io_errors import describe_os_error
-from annotations.models import Job, LabelSetSnapshot
+from annotations.models import LabelSetSnapshot
 from annotations.services.jobs.endings import job_ended
 from annotations.services.jobs.lifecycle import job_claim
 
@@ -43,21 +42,8 @@ def build_snapshot(self, snapshot_id: int) -> dict:
     run = job_claim(job_id, task_id=self.request.id or "")
     if run is None:  # finished, cancelled, or being written by a live worker
         return {"snapshot": snapshot_id, "skipped": True}
-    with run:
+    with run:  # the build ends the job through the run: succeeded, or failed with its cause
         _remove_dead_parts(snapshot_id)
-        try:
-            snapshot_build(snapshot_id)  # finishes the job itself (succeeded, or failed and raises)
-        except OSError as exc:  # name the cause (disk full, permission) on the job and the snapshot
-            failure = describe_os_error(exc, doing="writing the snapshot files")
-            entry = {"file": "", "code": failure.code, "message": failure.message}
-            Job.objects.filter(pk=job_id, claim=run.token).update(errors=[entry])
-            LabelSetSnapshot.objects.filter(pk=snapshot_id, status=LabelSetSnapshot.Status.FAILED).update(
-                error=failure.message
-            )
-            raise
-        run.ended = True
+        snapshot_build(snapshot_id, run=run)
     job_ended(job_id)
-    if not run.result:
-        snapshot = LabelSetSnapshot.objects.get(pk=snapshot_id)
-        return {"snapshot": snapshot.pk, "status": snapshot.status, "labels": snapshot.label_count}
     return {"snapshot": snapshot_id, **run.result}

@@ -12,6 +12,21 @@ from learning.services.models.kinds import TRAINABLE_KINDS
 KIND_HELP = f"model kind: {' | '.join(TRAINABLE_KINDS)} (the dataset's schema decides which)"
 
 
+class DatasetModelSerializer(serializers.Serializer):
+    """A dataset's finding model as the schema decides it (learning.services.models.kinds)."""
+
+    dataset = serializers.IntegerField()
+    kind = serializers.CharField(help_text=KIND_HELP)
+    labels = serializers.ListField(
+        child=serializers.CharField(), help_text="the model's outputs, in schema order"
+    )
+    multilabel = serializers.BooleanField(
+        help_text="one sigmoid output per finding (true) or one softmax over the classes (false)"
+    )
+    task = serializers.CharField(help_text="multi_label | single_choice (the metrics' layout)")
+    trainable_kinds = serializers.ListField(child=serializers.CharField())
+
+
 class TrainingRunCreateSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text=KIND_HELP)
     config = serializers.JSONField(

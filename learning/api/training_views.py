@@ -26,7 +26,7 @@ from learning.selectors.registry import (
     training_run_get,
     training_runs_of,
 )
-from learning.services.models.kinds import TRAINABLE_KINDS
+from learning.services.models.kinds import TRAINABLE_KINDS, dataset_model
 from learning.services.ranking import ranking_refresh_start
 from learning.services.registry.versions import Promotion, model_promote, model_rollback
 from learning.services.training.runs import training_run_cancel, training_run_start
@@ -39,6 +39,17 @@ def _promotion(p: Promotion) -> dict:
     return s.PromotionSerializer(
         {"model_version": p.model_version, "retired": p.retired, "scoring_job": p.scoring_job}
     ).data
+
+
+class DatasetModelSpecView(generics.GenericAPIView):
+    serializer_class = s.DatasetModelSerializer
+
+    def get(self, request: Request, dataset_id: int) -> Response:
+        """The dataset's finding model: its kind (what a training run of it must name), output
+        labels and whether they are multi-label. The schema decides it; any member may read it."""
+        dataset = access_dataset(request.user, dataset_id)
+        body = {"dataset": dataset.pk, **dataset_model(dataset).to_dict()}
+        return Response(s.DatasetModelSerializer(body).data)
 
 
 class TrainingRunListCreateView(generics.ListCreateAPIView):
@@ -195,6 +206,7 @@ class RankingRefreshView(generics.GenericAPIView):
 
 ds = "datasets/<int:dataset_id>/"
 urlpatterns = [
+    path(f"{ds}model-spec/", DatasetModelSpecView.as_view(), name="dataset-model-spec"),
     path(f"{ds}training-runs/", TrainingRunListCreateView.as_view(), name="dataset-training-runs"),
     path("training-runs/<str:run_id>/", TrainingRunDetailView.as_view(), name="training-run"),
     path("training-runs/<str:run_id>/cancel/", TrainingRunCancelView.as_view(), name="training-run-cancel"),

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from annotations.models import Dataset, Job
-from annotations.models.choices import FINISHED_JOB_STATUSES, JobStatus, ModelKind
+from annotations.models.choices import FINISHED_JOB_STATUSES, JobStatus
 from learning.models import ModelVersion
+from learning.services.models.kinds import FINDING_KINDS
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,7 @@ def demo_steps() -> list[Step]:
     for dataset in Dataset.objects.order_by("id"):
         if not expects_first_model(dataset):
             continue
-        trained = ModelVersion.objects.filter(
-            dataset=dataset, kind__in=[ModelKind.CHEXNET, ModelKind.OCT]
-        ).exists()
+        trained = ModelVersion.objects.filter(dataset=dataset, kind__in=FINDING_KINDS).exists()
         steps.append(Step(f"{dataset.slug} first model", "done" if trained else "running"))
     return steps
 

@@ -9,11 +9,11 @@ from annotations.access.blinding import access_model_overlay
 from annotations.access.datasets import access_image
 from annotations.errors import ConflictError, ForbiddenError, NotFoundError
 from annotations.models import Image
-from annotations.models.choices import ModelKind
 from learning.models import ModelVersion
+from learning.services.models.kinds import FINDING_KINDS
 from learning.services.models.weights import production_model
 
-OVERLAY_KINDS: tuple[str, ...] = (ModelKind.CHEXNET, ModelKind.OCT)
+OVERLAY_KINDS: tuple[str, ...] = FINDING_KINDS
 
 
 def access_overlay(user, image_id, model_version_id=None) -> tuple[Image, ModelVersion]:

@@ -27,9 +27,10 @@ from annotations.models import Dataset, Image, Label, Study
 from annotations.models.choices import LabelSource, LabelValue, Modality, ModelKind, ModelStatus
 from annotations.selectors.final_labels import current_final_labels
 from annotations.services.adjudication.final_labels import most_contested
+from learning.bridge.embeddings import embeddings_of
 from learning.models import ModelVersion, Prediction
+from learning.services.models.kinds import FINDING_KINDS
 from learning.services.retrieval_index import (
-    embeddings_of,
     index_snapshot_at,
     published_images,
     served_index,
@@ -76,7 +77,7 @@ def retrieval_model_version(dataset: Dataset, model_version_id=None) -> ModelVer
         if mv is None:
             raise NotFoundError("No such model version in this dataset.")
         return mv
-    kinds = KIND_PREFERENCE.get(dataset.modality, (ModelKind.CHEXNET, ModelKind.OCT))
+    kinds = KIND_PREFERENCE.get(dataset.modality, FINDING_KINDS)
     production = {mv.kind: mv for mv in versions.filter(status=ModelStatus.PRODUCTION, kind__in=kinds)}
     for kind in kinds:
         if kind in production:

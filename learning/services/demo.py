@@ -19,10 +19,11 @@ from __future__ import annotations
 from django.db import transaction
 
 from annotations.models import Dataset, Job, Label, Report
-from annotations.models.choices import JobKind, LabelSource, Modality, ModelKind
+from annotations.models.choices import JobKind, LabelSource, Modality
 from annotations.services.jobs.dispatch import task_send
 from annotations.services.reading.worklist import worklist_enqueue
 from learning.models import ModelVersion
+from learning.services.models.kinds import FINDING_KINDS
 from learning.services.nlp_labels import NLP_SCHEMAS, nlp_job_start
 from learning.services.qc.jobs import qc_start
 
@@ -61,9 +62,7 @@ def demo_prepare_dataset(dataset: Dataset, stdout) -> None:
     if dataset.modality == Modality.CHEST_XRAY and not _has_job(dataset, JobKind.QC):
         job = qc_start(dataset=dataset)
         stdout.write(f"{dataset.slug}: bad-image detection queued (job {job.pk})")
-    has_model = ModelVersion.objects.filter(
-        dataset=dataset, kind__in=[ModelKind.CHEXNET, ModelKind.OCT]
-    ).exists()
+    has_model = ModelVersion.objects.filter(dataset=dataset, kind__in=FINDING_KINDS).exists()
     if not has_model and not _has_job(dataset, JobKind.SCORING) and _has_imported_labels(dataset):
         transaction.on_commit(lambda: task_send("learning.bootstrap_model", dataset.pk))
         stdout.write(f"{dataset.slug}: a tiny first model will be trained and scored on the worker")

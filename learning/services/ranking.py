@@ -8,10 +8,11 @@ an admin can call after changing a dataset's weights):
    `ml.acquisition.strategy_from_config`: `{}` is the random baseline; a dict of
    `strategy -> weight` (optionally with `diversity_weight` / `batch_size`) is a weighted
    combination; a dict with a `name` is a full strategy config.
-2. Inputs, as arrays (the ORM -> array bridge): the model version's stored probabilities and
-   embeddings (`Prediction`), the latest NLP label per image and finding (1 / 0 / -1 / blank),
-   which items are already labelled (an adjudicated label, or an item past its first reads), and
-   per-finding prevalence among labelled items (NLP prevalence while nothing is labelled yet).
+2. Inputs, as arrays (read through learning.bridge.predictions and learning.bridge.labels): the
+   model version's stored probabilities and embeddings (`Prediction`), the latest NLP label per
+   image and finding (1 / 0 / -1 / blank), which items are already labelled (an adjudicated
+   label, or an item past its first reads), and per-finding prevalence among labelled items (NLP
+   prevalence while nothing is labelled yet).
 3. Scores are stored under the strategy's `key` (`name@hash8`: a new config or formula is a new key)
    with the model version (none for model-free strategies such as random or NLP uncertainty), for
    the unlabelled items without an open QC flag. They are recomputed only when the model version or
@@ -26,29 +27,27 @@ them for reading) until the flag is resolved; the next refresh scores them.
 
 import logging
 import math
-from collections.abc import Mapping
 
 import numpy as np
 from django.db import transaction
 
 from annotations.errors import InvalidInputError, NotFoundError
-from annotations.models import Dataset, Image, Job, Label, QCFlag, WorkItem
+from annotations.models import Dataset, Image, Job, QCFlag, WorkItem
 from annotations.models.choices import (
     JobKind,
     LabelSource,
     ModelStatus,
     QCStatus,
-    SchemaKind,
     WorkState,
 )
-from annotations.selectors.final_labels import current_final_labels
 from annotations.services.audit import audit_record
 from annotations.services.jobs.dispatch import task_send
 from annotations.services.jobs.records import job_create
 from annotations.services.reading.worklist import worklist_reprioritise
-from learning.models import ModelVersion, Prediction, RankingScore
-from learning.services.models.kinds import model_kind_for, model_labels
-from learning.services.training.data import label_matrix
+from learning.bridge.labels import final_label_matrix, stored_label_matrix
+from learning.bridge.predictions import PredictionsMismatchError, prediction_arrays
+from learning.models import ModelVersion, RankingScore
+from learning.services.models.kinds import dataset_model, model_kind_for
 from ml.acquisition import (
     AcquisitionError,
     AcquisitionInputs,
@@ -58,7 +57,6 @@ from ml.acquisition import (
     strategy_from_config,
 )
 from ml.acquisition.config import RANDOM_CONFIG, config_from_weights
-from ml.retrieval.vectors import decode_embedding
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +84,6 @@ def acquisition_strategy(dataset: Dataset) -> Strategy:
         raise RankingConfigError(f"the dataset's acquisition weights are not usable: {exc}") from exc
 
 
-def _probabilities(raw, labels: tuple[str, ...]) -> list[float]:
-    if isinstance(raw, Mapping):
-        return [float(raw[k]) for k in labels]
-    if isinstance(raw, list | tuple) and len(raw) == len(labels):
-        return [float(v) for v in raw]
-    raise KeyError("probabilities do not cover the model's labels")
-
-
 def _prevalence(adj: np.ndarray, nlp: np.ndarray, labelled: np.ndarray) -> np.ndarray:
     """Per-finding positive share among labelled items' known values (NLP's while none is known)."""
     for source in (adj[labelled], nlp):
@@ -109,46 +99,23 @@ def ranking_inputs(dataset: Dataset, model_version: ModelVersion | None) -> Acqu
     """The arrays a strategy scores, for every image with a prediction of `model_version` (every
     image of the dataset when None), in image id order. Unlabelled images with an open QC flag are
     left out altogether (they are on the QC worklist), so they take no place in a diverse batch."""
-    labels = model_labels(dataset)
-    ids: list[int] = []
-    probs: list[list[float]] = []
-    embeddings: list[np.ndarray] = []
-    missing_embedding = False
+    spec = dataset_model(dataset)
+    labels = spec.labels
+    probs_arr = embeddings = None
     if model_version is not None:
-        rows = (
-            Prediction.objects.filter(model_version=model_version, image__dataset=dataset)
-            .order_by("image_id")
-            .values_list("image_id", "probabilities", "embedding")
-        )
-        for image_id, raw, blob in rows.iterator(CHUNK):
-            try:
-                probs.append(_probabilities(raw, labels))
-            except (KeyError, TypeError, ValueError):
-                raise RankingConfigError(
-                    f"stored predictions of model version {model_version.pk} do not match the dataset's "
-                    "findings; re-score the dataset with this version"
-                ) from None
-            ids.append(image_id)
-            if blob is None:
-                missing_embedding = True
-            elif not missing_embedding:
-                embeddings.append(decode_embedding(blob))
+        try:
+            predicted = prediction_arrays(model_version, dataset, labels)
+        except PredictionsMismatchError:
+            raise RankingConfigError(
+                f"stored predictions of model version {model_version.pk} do not match the dataset's "
+                "findings; re-score the dataset with this version"
+            ) from None
+        ids, probs_arr, embeddings = predicted.ids, predicted.probs, predicted.embeddings
     else:
         ids = list(Image.objects.filter(dataset=dataset).order_by("pk").values_list("pk", flat=True))
     index = {pk: i for i, pk in enumerate(ids)}
-
-    adj = label_matrix(
-        list(current_final_labels(dataset=dataset).values_list("image_id", "finding__key", "value")),
-        index,
-        labels,
-    )
-    nlp_rows = (
-        Label.objects.filter(image__dataset=dataset, source=LabelSource.NLP)
-        .order_by("pk")
-        .values_list("image_id", "finding__key", "value")
-        .iterator(CHUNK)
-    )
-    nlp = label_matrix(list(nlp_rows), index, labels)
+    adj, _ = final_label_matrix(dataset, index, labels)
+    nlp = stored_label_matrix(dataset, index, labels, sources=(LabelSource.NLP,))
     deciding = set(
         WorkItem.objects.filter(dataset=dataset, state__in=DECIDING).values_list("image_id", flat=True)
     )
@@ -158,17 +125,14 @@ def ranking_inputs(dataset: Dataset, model_version: ModelVersion | None) -> Acqu
         QCFlag.objects.filter(image__dataset=dataset, status=QCStatus.OPEN).values_list("image_id", flat=True)
     )
     keep = ~(np.asarray([pk in flagged for pk in ids], dtype=bool) & ~labelled)
-    dims = {len(e) for e in embeddings}
-    usable = bool(embeddings) and not missing_embedding and len(dims) == 1
-    probs_arr = np.asarray(probs, dtype=np.float64).reshape(len(ids), len(labels)) if model_version else None
     return AcquisitionInputs(
         ids=[pk for pk, k in zip(ids, keep, strict=True) if k],
         probs=probs_arr[keep] if probs_arr is not None else None,
         nlp=nlp[keep],
-        embeddings=np.stack(embeddings)[keep] if usable else None,
+        embeddings=embeddings[keep] if embeddings is not None else None,
         labelled=labelled[keep],
         prevalence=_prevalence(adj, nlp, has_final),
-        multilabel=dataset.schema.kind == SchemaKind.MULTI_LABEL,
+        multilabel=spec.multilabel,
         findings=labels,
     )
 

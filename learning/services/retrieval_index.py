@@ -1,4 +1,5 @@
-"""Similar-case indexes per model version: building, storing, loading (the ORM <-> array bridge).
+"""Similar-case indexes per model version: building, storing, loading (the embeddings come as
+arrays from learning.bridge.embeddings).
 
 One index per model version holds the stored embeddings of the dataset's images whose final
 labels are published (adjudicated, item done or never queued) at build time. It lives in
@@ -23,15 +24,16 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from annotations.models import Dataset, Image, Job, Label
-from annotations.models.choices import JobKind, LabelSource, ModelKind, ModelStatus, WorkState
+from annotations.models.choices import JobKind, LabelSource, ModelStatus, WorkState
 from annotations.services.jobs.dispatch import task_send
+from learning.bridge.embeddings import embeddings_of
 from learning.models import ModelVersion, Prediction
+from learning.services.models.kinds import FINDING_KINDS
 from ml.retrieval import (
     DEFAULT_EXACT_MAX,
     LoadedIndex,
     RetrievalError,
     build_index,
-    decode_embedding,
     delete_index,
     load_index,
     save_index,
@@ -40,7 +42,7 @@ from ml.retrieval import (
 log = logging.getLogger(__name__)
 
 # Models whose penultimate features describe findings (the detectors' describe orientation).
-EMBEDDING_KINDS: tuple[str, ...] = (ModelKind.CHEXNET, ModelKind.OCT)
+EMBEDDING_KINDS: tuple[str, ...] = FINDING_KINDS
 # A stale index: more than this many published images with embeddings are missing from it, and
 # more than STALE_SHARE of its size.
 STALE_MIN_ROWS = 500
@@ -68,28 +70,6 @@ def published_images(dataset: Dataset | int) -> QuerySet[Image]:
     return Image.objects.filter(dataset=dataset).filter(
         Q(work_item__isnull=True) | Q(work_item__state=WorkState.DONE), Exists(adjudicated)
     )
-
-
-def embeddings_of(
-    model_version: ModelVersion, images: QuerySet[Image] | None = None, *, chunk_size: int = 2000
-) -> tuple[np.ndarray, np.ndarray]:
-    """(image ids [N] int64, embeddings [N, D] float32) of `images` (default: every image) for the
-    model version, in image id order; images without a stored embedding are left out."""
-    qs = Prediction.objects.filter(model_version=model_version, embedding__isnull=False)
-    qs = qs.filter(image__dataset_id=model_version.dataset_id)
-    if images is not None:
-        qs = qs.filter(image__in=images)
-    ids: list[int] = []
-    rows: list[np.ndarray] = []
-    dim: int | None = None
-    for image_id, blob in qs.order_by("image_id").values_list("image_id", "embedding").iterator(chunk_size):
-        vec = decode_embedding(blob, dim=dim)
-        dim = vec.shape[0]
-        ids.append(image_id)
-        rows.append(vec)
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
-    return np.asarray(ids, dtype=np.int64), np.stack(rows)
 
 
 def unindexed_images(model_version: ModelVersion, since: datetime) -> QuerySet[Image]:

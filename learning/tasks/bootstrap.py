@@ -7,8 +7,8 @@ Runs on the default queue (CPU-sized training, about a minute); the scoring it q
 from celery import shared_task
 
 from annotations.models import Dataset
-from annotations.models.choices import ModelKind, SchemaKind
 from learning.models import ModelVersion
+from learning.services.models.kinds import model_kind_for
 from learning.services.scoring.jobs import scoring_start
 from learning.services.training.bootstrap import train_initial_model
 
@@ -16,8 +16,7 @@ from learning.services.training.bootstrap import train_initial_model
 @shared_task(name="learning.bootstrap_model", bind=True, acks_late=True)
 def bootstrap_model(self, dataset_id: int, epochs: int = 6) -> dict:
     dataset = Dataset.objects.select_related("schema").get(pk=dataset_id)
-    kind = ModelKind.CHEXNET if dataset.schema.kind == SchemaKind.MULTI_LABEL else ModelKind.OCT
-    if ModelVersion.objects.filter(dataset=dataset, kind=kind).exists():
+    if ModelVersion.objects.filter(dataset=dataset, kind=model_kind_for(dataset)).exists():
         return {"status": "exists"}
     done = train_initial_model(dataset, epochs=epochs)
     job = scoring_start(model_version=done.model_version)

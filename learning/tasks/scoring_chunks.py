@@ -18,11 +18,10 @@ import contextlib
 import logging
 
 from celery import group, shared_task
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 
 from annotations.errors import DomainError
-from annotations.services.jobs.heartbeat import Heartbeat
-from annotations.services.jobs.lifecycle import claim_token, heartbeat_seconds
+from annotations.services.jobs.lifecycle import beating, claim_token
 from learning.models import ModelVersion
 from learning.services.scoring.chunk import ScoredImages, score_images
 from learning.services.scoring.jobs import (
@@ -79,14 +78,10 @@ def score_chunk(self, model_version_id: int, image_ids: list[int], job_id: int, 
             "status": "cancelled" if scoring_stopped(job_id) else "already done",
         }
     # A thread beats for the chunk (and the job) while it scores: only a dead worker goes silent.
-    pulse = None
-    if not connection.in_atomic_block:
-        pulse = Heartbeat(lambda: scoring_chunk_beat(job_id, chunk, token), heartbeat_seconds()).start()
     try:
-        return _score_chunk(model_version_id, image_ids, job_id, chunk)
+        with beating(lambda: scoring_chunk_beat(job_id, chunk, token), name=f"job-{job_id}-chunk-{chunk}"):
+            return _score_chunk(model_version_id, image_ids, job_id, chunk)
     finally:
-        if pulse is not None:
-            pulse.stop()
         with contextlib.suppress(OperationalError, InterfaceError):  # a retry may claim it at once
             scoring_chunk_release(job_id, chunk, token)
 

@@ -22,6 +22,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from annotations.errors import InvalidInputError, NotFoundError
+from annotations.io_errors import describe_os_error
 from annotations.models import Dataset, Finding, Image, LabelSetSnapshot
 from annotations.models.choices import HowReached, JobKind, Split
 from annotations.selectors.final_labels import published_final_labels, validate_choices
@@ -34,6 +35,7 @@ from annotations.services.exports.snapshot_files import (
     write_label_set,
 )
 from annotations.services.jobs.dispatch import task_send
+from annotations.services.jobs.lifecycle import JobRun
 from annotations.services.jobs.records import job_create, job_finish, job_start
 
 log = logging.getLogger(__name__)
@@ -241,14 +243,44 @@ def _write_files(snapshot: LabelSetSnapshot, tmp_csv: Path, tmp_jsonl: Path, chu
     return as_of, written
 
 
-def snapshot_build(snapshot_id: int, *, chunk_images: int = 2000) -> LabelSetSnapshot:
+def snapshot_build(
+    snapshot_id: int, *, chunk_images: int = 2000, run: JobRun | None = None
+) -> LabelSetSnapshot:
     """Write the snapshot's files once. Idempotent and safe under a redelivered task: each build
     writes its own temporary files and publishes them under the snapshot's row lock; a build that
-    finds the snapshot already ready discards its files, so the row and the files always agree."""
+    finds the snapshot already ready discards its files, so the row and the files always agree.
+
+    With `run` (the export task's claimed job: annotations.services.jobs.lifecycle) the job ends
+    through it, succeeded with the counts or failed with the cause (a full or unwritable disk named);
+    called without one, the snapshot's job (if any) is reported on directly."""
+    try:
+        snapshot = _build(snapshot_id, chunk_images=chunk_images, report=run is None)
+    except Exception as exc:
+        if run is not None:
+            _build_failed(snapshot_id, run, exc)
+        raise
+    if run is not None:
+        run.finish(summary={"created": snapshot.label_count, "rows": snapshot.row_count}, errors=[])
+    return snapshot
+
+
+def _build_failed(snapshot_id: int, run: JobRun, exc: Exception) -> None:
+    """End the run failed with the cause: an OSError named (disk full, permission), on the snapshot too."""
+    if isinstance(exc, OSError):
+        failure = describe_os_error(exc, doing="writing the snapshot files")
+        LabelSetSnapshot.objects.filter(pk=snapshot_id, status=LabelSetSnapshot.Status.FAILED).update(
+            error=failure.message
+        )
+        run.fail(failure.message, code=failure.code)
+    else:
+        run.fail(str(exc)[:500], code="export_failed")
+
+
+def _build(snapshot_id: int, *, chunk_images: int, report: bool) -> LabelSetSnapshot:
     snapshot = LabelSetSnapshot.objects.select_related("dataset__schema").get(pk=snapshot_id)
     if snapshot.status == LabelSetSnapshot.Status.READY:
         return snapshot
-    if snapshot.job_id:
+    if report and snapshot.job_id:
         job_start(snapshot.job_id)
     folder = export_dir(snapshot.dataset)
     folder.mkdir(parents=True, exist_ok=True)
@@ -281,7 +313,7 @@ def snapshot_build(snapshot_id: int, *, chunk_images: int = 2000) -> LabelSetSna
         LabelSetSnapshot.objects.filter(pk=snapshot_id).exclude(status=LabelSetSnapshot.Status.READY).update(
             status=LabelSetSnapshot.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
-        if snapshot.job_id:
+        if report and snapshot.job_id:
             job_finish(
                 snapshot.job_id,
                 summary={},
@@ -292,7 +324,7 @@ def snapshot_build(snapshot_id: int, *, chunk_images: int = 2000) -> LabelSetSna
     finally:
         for tmp in (tmp_csv, tmp_jsonl):
             tmp.unlink(missing_ok=True)
-    if snapshot.job_id:
+    if report and snapshot.job_id:
         job_finish(
             snapshot.job_id, summary={"created": written.label_count, "rows": written.row_count}, errors=[]
         )

@@ -38,6 +38,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -109,18 +110,26 @@ def claim_alive_here(token: str) -> bool:
     return True
 
 
+def beating(beat: Callable[[], bool], *, name: str) -> contextlib.AbstractContextManager:
+    """Call `beat` every ARBITER_JOB_HEARTBEAT_SECONDS on a thread while the block runs, so only a
+    dead worker goes silent; nothing inside a transaction (the thread could not see uncommitted rows:
+    the caller beats between batches instead). The one heartbeat of every worker-side lifecycle:
+    JobRun's, a scoring chunk's, a training run's, `job_pulse`."""
+    if connection.in_atomic_block:
+        return contextlib.nullcontext()
+    return Heartbeat(beat, heartbeat_seconds(), name=name)
+
+
 def job_pulse(job_id: int) -> contextlib.AbstractContextManager:
     """A heartbeat for a running job whose work is not claimed by one task (a scoring job's plan or
     finaliser): refreshes `heartbeat_at` while the block runs (nothing inside a transaction)."""
-    if connection.in_atomic_block:
-        return contextlib.nullcontext()
 
     def beat() -> bool:
         return bool(
             Job.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
         )
 
-    return Heartbeat(beat, heartbeat_seconds(), name=f"job-{job_id}-pulse")
+    return beating(beat, name=f"job-{job_id}-pulse")
 
 
 class JobStopped(Exception):

@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations.errors import DomainError
 from annotations.models import Dataset
-from annotations.models.choices import ModelKind, SchemaKind
 from learning.models import ModelVersion
+from learning.services.models.kinds import model_kind_for
 from learning.services.scoring.jobs import scoring_start
 from learning.services.training.bootstrap import train_initial_model
 from ml.nets.errors import ModelError
@@ -34,8 +34,11 @@ class Command(BaseCommand):
         dataset = Dataset.objects.select_related("schema").filter(slug=opts["dataset"]).first()
         if dataset is None:
             raise CommandError(f"no dataset {opts['dataset']!r}")
-        kind = ModelKind.CHEXNET if dataset.schema.kind == SchemaKind.MULTI_LABEL else ModelKind.OCT
-        existing = ModelVersion.objects.filter(dataset=dataset, kind=kind).order_by("-number").first()
+        existing = (
+            ModelVersion.objects.filter(dataset=dataset, kind=model_kind_for(dataset))
+            .order_by("-number")
+            .first()
+        )
         if existing is not None and not opts["force"]:
             self.stdout.write(
                 f"{dataset.slug}: has {existing.version_tag} already (use --force to train another)"

@@ -41,15 +41,16 @@ from django.utils import timezone
 
 from annotations.errors import InvalidInputError, NotFoundError
 from annotations.models import Image, Job
-from annotations.models.choices import FINISHED_JOB_STATUSES, JobKind, JobStatus, ModelKind, ModelStatus
+from annotations.models.choices import FINISHED_JOB_STATUSES, JobKind, JobStatus, ModelStatus
 from annotations.services.audit import audit_record
 from annotations.services.jobs.dispatch import task_send
 from annotations.services.jobs.lifecycle import stale_seconds
 from annotations.services.jobs.records import job_create
 from learning.models import ModelVersion
+from learning.services.models.kinds import FINDING_KINDS
 from learning.services.models.weights import model_weights_path
 
-SCORABLE_KINDS: tuple[str, ...] = (ModelKind.CHEXNET, ModelKind.OCT)
+SCORABLE_KINDS: tuple[str, ...] = FINDING_KINDS
 DEFAULT_CHUNK = 2048
 MAX_ERRORS = 1000
 PROGRESS_INTERVAL = 2.0

@@ -2,7 +2,8 @@
 
 `predictions_store` upserts on the (image, model version) unique key, so a rerun (a redelivered
 task, a second scoring job) rewrites the same rows and never adds one. Probabilities are stored per
-output label as JSON, the penultimate embedding as float32 little-endian bytes.
+output label as JSON, the penultimate embedding as float32 little-endian bytes (the stored form is
+learning.bridge.predictions').
 
 Model labels (source "model", source version = the version tag) are written when the model predicts
 the dataset's schema one to one: a multi-label model whose outputs are exactly the schema's labelled
@@ -21,8 +22,8 @@ from annotations.errors import InvalidInputError
 from annotations.models import Finding, Image, Label
 from annotations.models.choices import LabelSource, LabelValue
 from annotations.services.labels import findings_by_key
+from learning.bridge.predictions import prediction_row_values
 from learning.models import ModelVersion, Prediction
-from ml.retrieval import encode_embedding
 
 LABEL_THRESHOLD = 0.5
 BATCH = 1000
@@ -74,8 +75,7 @@ def predictions_store(
                     Prediction(
                         image_id=int(image_ids[i]),
                         model_version=model_version,
-                        probabilities={k: float(p) for k, p in zip(labels, probs[i], strict=True)},
-                        embedding=encode_embedding(embeddings[i]),
+                        **prediction_row_values(labels, probs[i], embeddings[i]),
                     )
                     for i in range(lo, hi)
                 ],

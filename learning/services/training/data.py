@@ -1,6 +1,7 @@
 """Training data from the database: label matrices, patient-level splits and training targets.
 
-The ORM -> array bridge of a training run (the ML core takes arrays, never rows):
+What a training run (and the first-model bootstrap) learns from, as arrays (the ML core takes
+arrays, never rows; the rows become arrays in learning.bridge.labels):
 
 * **Labels.** Adjudicated labels are the current (not superseded) final version per image and
   finding (`current_final_labels`, as of the run's snapshot time); NLP labels are the latest stored
@@ -28,16 +29,18 @@ import numpy as np
 from django.db.models import Exists, OuterRef
 
 from annotations.errors import InvalidInputError
-from annotations.models import Dataset, Image, Label, Patient, QCFlag
-from annotations.models.choices import LabelSource, QCStatus, SchemaKind, Split
-from annotations.selectors.final_labels import current_final_labels
+from annotations.models import Dataset, Image, Patient, QCFlag
+from annotations.models.choices import LabelSource, QCStatus, Split
 from annotations.selectors.report_flags import images_with_implant
-from learning.services.models.kinds import model_labels
+from learning.bridge.labels import final_label_matrix, single_choice_classes, stored_label_matrix
+from learning.services.models.kinds import dataset_model
+from ml.nets.train import LabelledArrays
 from ml.splits import SPLITS, SplitConfig, assign_split
 from ml.weak_labels import WeakLabelPolicy, build_targets, single_choice_targets
 
-VALUE_CODES = {"positive": 1.0, "negative": 0.0, "uncertain": -1.0}
 CHUNK = 5000
+# QC flags that keep an image's weak labels out of training (a rotated or lateral film, say).
+DOUBTFUL_QC = (QCStatus.OPEN, QCStatus.CONFIRMED)
 MAX_LISTED_TEST_IDS = 20_000
 
 
@@ -73,26 +76,6 @@ def patient_splits_assign(dataset: Dataset, config: SplitConfig) -> dict[int, st
         )
         splits.update(stored)
     return splits
-
-
-def label_matrix(
-    rows: list[tuple[int, str, str]], image_index: dict[int, int], labels: tuple[str, ...]
-) -> np.ndarray:
-    """[N, C] codes from (image id, finding key, value) rows; later rows win; blank / unknown -> NaN."""
-    out = np.full((len(image_index), len(labels)), np.nan)
-    column = {k: j for j, k in enumerate(labels)}
-    for image_id, key, value in rows:
-        i, j = image_index.get(image_id), column.get(key)
-        if i is not None and j is not None:
-            out[i, j] = VALUE_CODES.get(value, np.nan)
-    return out
-
-
-def single_choice_classes(matrix: np.ndarray) -> np.ndarray:
-    """Class index per row: the one column holding 1, else -1 (none, or an inconsistent row)."""
-    positive = matrix == 1.0
-    cls = np.where(positive.sum(axis=1) == 1, positive.argmax(axis=1), -1)
-    return cls.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -138,9 +121,12 @@ def _weak_rows(rows: SplitRows) -> int:
     return int(weak.any(axis=1).sum() if weak.ndim == 2 else weak.sum())
 
 
-def _rows_multilabel(
+def multilabel_rows(
     ids: np.ndarray, adj: np.ndarray, nlp: np.ndarray | None, policy: WeakLabelPolicy, skip_weak: np.ndarray
 ) -> SplitRows:
+    """Multi-label training rows: adjudicated targets, plus NLP ones as `policy` says (weak labels),
+    except for `skip_weak` images (QC-flagged: their weak-only cells leave the loss); rows with
+    nothing in the loss are left out."""
     t = build_targets(adj, nlp, policy)
     weights = t.weights.copy()
     # weak-only rows of QC-flagged images are dropped (their adjudicated cells, if any, stay)
@@ -149,7 +135,7 @@ def _rows_multilabel(
     return SplitRows(ids[keep], t.targets[keep], weights[keep], t.source[keep])
 
 
-def _rows_single(
+def single_choice_rows(
     ids: np.ndarray,
     adj: np.ndarray,
     nlp: np.ndarray | None,
@@ -157,6 +143,8 @@ def _rows_single(
     policy: WeakLabelPolicy,
     skip_weak: np.ndarray,
 ) -> SplitRows:
+    """Single-choice training rows: the adjudicated class, else the NLP one (weak, as `policy` says;
+    never for `skip_weak` images); rows without a class are left out."""
     strong = single_choice_classes(adj)
     weak = None if nlp is None else np.where(skip_weak, -1, single_choice_classes(nlp))
     t = single_choice_targets(
@@ -174,12 +162,12 @@ def training_data_assemble(
     exclude_implants: bool = False,
 ) -> TrainingData:
     """Everything a run trains and is evaluated on, as arrays (see the module docstring)."""
-    labels = model_labels(dataset)
-    multilabel = dataset.schema.kind == SchemaKind.MULTI_LABEL
+    spec = dataset_model(dataset)
+    labels, multilabel = spec.labels, spec.multilabel
     config = split_config_for(dataset, split)
     patient_split = patient_splits_assign(dataset, config)
 
-    flagged = QCFlag.objects.filter(image_id=OuterRef("pk"), status__in=[QCStatus.OPEN, QCStatus.CONFIRMED])
+    flagged = QCFlag.objects.filter(image_id=OuterRef("pk"), status__in=DOUBTFUL_QC)
     candidates = Image.objects.filter(dataset=dataset, created_at__lte=as_of)
     implant_excluded = 0
     if exclude_implants:
@@ -196,21 +184,10 @@ def training_data_assemble(
     item_split = np.asarray([patient_split.get(r[1], Split.UNASSIGNED) for r in images])
     qc_flagged = np.asarray([bool(r[2]) for r in images], dtype=bool)
 
-    adjudicated = current_final_labels(dataset=dataset, as_of=as_of)
-    adj_rows = list(
-        adjudicated.order_by("pk").values_list("image_id", "finding__key", "value").iterator(CHUNK)
-    )
-    label_ids = list(adjudicated.order_by("pk").values_list("pk", flat=True))
-    adj = label_matrix(adj_rows, index, labels)
+    adj, label_ids = final_label_matrix(dataset, index, labels, as_of=as_of)
     nlp = None
     if policy.use_weak:
-        nlp_rows = (
-            Label.objects.filter(image__dataset=dataset, source=LabelSource.NLP, created_at__lte=as_of)
-            .order_by("pk")
-            .values_list("image_id", "finding__key", "value")
-            .iterator(CHUNK)
-        )
-        nlp = label_matrix(list(nlp_rows), index, labels)
+        nlp = stored_label_matrix(dataset, index, labels, sources=(LabelSource.NLP,), as_of=as_of)
 
     strict = WeakLabelPolicy(uncertainty="ignore", use_weak=False)
     parts: dict[str, SplitRows] = {}
@@ -219,9 +196,9 @@ def training_data_assemble(
         weak = nlp[sel] if (nlp is not None and name == "train") else None
         pol = policy if name == "train" else strict
         if multilabel:
-            parts[name] = _rows_multilabel(ids[sel], adj[sel], weak, pol, qc_flagged[sel])
+            parts[name] = multilabel_rows(ids[sel], adj[sel], weak, pol, qc_flagged[sel])
         else:
-            parts[name] = _rows_single(ids[sel], adj[sel], weak, len(labels), pol, qc_flagged[sel])
+            parts[name] = single_choice_rows(ids[sel], adj[sel], weak, len(labels), pol, qc_flagged[sel])
 
     counts = {name: len(rows) for name, rows in parts.items()}
     test_ids = parts["test"].image_ids
@@ -243,6 +220,14 @@ def training_data_assemble(
         "test_image_ids": [int(i) for i in test_ids] if len(test_ids) <= MAX_LISTED_TEST_IDS else None,
     }
     return TrainingData(labels, multilabel, parts["train"], parts["validation"], parts["test"], snapshot)
+
+
+def labelled_arrays(rows: SplitRows, x: np.ndarray, multilabel: bool) -> LabelledArrays:
+    """The ML core's training input of `rows` with their model inputs `x` (float targets and loss
+    weights for multi-label, int classes for single choice)."""
+    if multilabel:
+        return LabelledArrays(x, rows.y.astype(np.float32), rows.weights.astype(np.float32))
+    return LabelledArrays(x, rows.y.astype(np.int64))
 
 
 def check_enough(data: TrainingData) -> None:

@@ -26,6 +26,7 @@ from annotations.errors import DomainError
 from annotations.models.choices import ModelStatus
 from learning.bridge.inputs import model_inputs
 from learning.models import ModelVersion
+from learning.services.models.kinds import task_name
 from learning.services.models.weights import model_checkpoint
 from learning.services.training.data import TrainingData
 from ml.evaluation import (
@@ -69,7 +70,7 @@ def evaluate_test_split(
         }
     summary.update(n_test=len(test), threshold=threshold)
     return {
-        "task": "multi_label" if data.multilabel else "single_choice",
+        "task": task_name(data.multilabel),
         "labels": list(data.labels),
         "summary": jsonable(summary),
         "test": report.to_dict(),

@@ -15,19 +15,22 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
-from django.db import connection
 from django.utils import timezone
 
 from annotations.errors import DomainError
 from annotations.models.choices import ModelKind, RunStatus
-from annotations.services.jobs.heartbeat import Heartbeat
-from annotations.services.jobs.lifecycle import heartbeat_seconds
+from annotations.services.jobs.lifecycle import beating
 from learning.bridge.inputs import model_inputs
 from learning.models import TrainingRun
 from learning.services.models.kinds import model_spec_for
 from learning.services.registry.versions import model_version_from_run
 from learning.services.training.config import RunConfig, run_config_parse
-from learning.services.training.data import TrainingData, check_enough, training_data_assemble
+from learning.services.training.data import (
+    TrainingData,
+    check_enough,
+    labelled_arrays,
+    training_data_assemble,
+)
 from learning.services.training.evaluation import (
     evaluate_test_split,
     predict,
@@ -37,7 +40,7 @@ from learning.services.training.evaluation import (
 from learning.services.training.runs import RunMonitor, training_run_claim, training_run_finish
 from ml.nets.checkpoint import save_checkpoint
 from ml.nets.model import ArbiterNet, build_model
-from ml.nets.train import LabelledArrays, fit
+from ml.nets.train import fit
 from ml.nets.weights import load_pretrained
 from ml.transfer import fit_transfer
 
@@ -91,13 +94,6 @@ def _load_arrays(
     return dataclasses.replace(data, snapshot=snapshot, **rows), arrays
 
 
-def _labelled(data: TrainingData, name: str, x: np.ndarray) -> LabelledArrays:
-    part = data.split(name)
-    if data.multilabel:
-        return LabelledArrays(x, part.y.astype(np.float32), part.weights.astype(np.float32))
-    return LabelledArrays(x, part.y.astype(np.int64))
-
-
 @dataclasses.dataclass(frozen=True)
 class Trained:
     model: ArbiterNet
@@ -126,7 +122,8 @@ def _train(run: TrainingRun, cfg: RunConfig, monitor: RunMonitor) -> Trained:
     if cfg.pretrained:
         load_pretrained(model, cfg.pretrained)
     monitor.phase("training", epoch=0, epochs=cfg.train.epochs, counts=data.snapshot["counts"])
-    train, val = _labelled(data, "train", x["train"]), _labelled(data, "validation", x["validation"])
+    train = labelled_arrays(data.train, x["train"], data.multilabel)
+    val = labelled_arrays(data.validation, x["validation"], data.multilabel)
     hooks = {"progress": monitor.epoch, "should_cancel": monitor.should_cancel, "device": cfg.device}
     if run.kind == ModelKind.OCT:
         result = fit_transfer(model, train, val, cfg.train, mode=cfg.transfer_mode, **hooks)
@@ -173,7 +170,11 @@ def training_run_execute(run_id: int, *, task_id: str = "") -> dict:
     monitor = RunMonitor(run.pk)
     # A thread beats while the run works (even inside one long call), so only a dead worker goes
     # silent; inside a transaction (an eager test) the run beats between batches instead.
-    pulse = None if connection.in_atomic_block else Heartbeat(monitor.pulse, heartbeat_seconds()).start()
+    with beating(monitor.pulse, name=f"training-run-{run.pk}"):
+        return _execute(run, monitor)
+
+
+def _execute(run: TrainingRun, monitor: RunMonitor) -> dict:
     try:
         cfg = run_config_parse(run.config)
         with torch_threads(cfg.threads):
@@ -208,6 +209,3 @@ def training_run_execute(run_id: int, *, task_id: str = "") -> dict:
             log.exception("training run %s failed", run.pk)
         training_run_finish(run.pk, status=RunStatus.FAILED, error=message)
         return {"run": run.pk, "status": RunStatus.FAILED.value, "error": message}
-    finally:
-        if pulse is not None:
-            pulse.stop()

@@ -238,3 +238,29 @@ def test_chunked_writing_gives_the_same_bytes_whatever_the_chunk(google_team, tm
             "readers",
             "decided_at",
         }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivered_export_of_a_written_snapshot_ends_its_job_through_the_claim(make_team, eager_celery):
+    """The export task's job ends through its claimed run (the job lifecycle), also when the files
+    were already written: a redelivery after the publish but before the job's end (a worker killed
+    in between) finds the snapshot ready and succeeds the job with its counts, never leaving it
+    running."""
+    from annotations.models import Job
+    from annotations.services.exports.snapshots import snapshot_create
+    from annotations.tasks.exports import build_snapshot
+
+    team = make_team("google4", readers_per_item=1)
+    enqueue(team, make_images(team.dataset, 2))
+    for _ in range(2):
+        read_item(team, team.readers[0], {"labels": labels(team.dataset)})
+    snapshot = snapshot_create(dataset=team.dataset, actor=team.admin)  # committed: its task ran eagerly
+    snapshot.refresh_from_db()
+    job = Job.objects.get(pk=snapshot.job_id)
+    assert (snapshot.status, job.status, job.summary) == ("ready", "succeeded", {"created": 8, "rows": 2})
+
+    Job.objects.filter(pk=job.pk).update(status="queued", summary={}, finished_at=None)  # the lost end
+    result = build_snapshot.apply(args=[snapshot.pk]).get()
+    job.refresh_from_db()
+    assert result == {"snapshot": snapshot.pk, "created": 8, "rows": 2}
+    assert job.status == "succeeded" and job.summary == {"created": 8, "rows": 2} and job.claim
