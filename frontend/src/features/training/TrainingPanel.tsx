@@ -7,9 +7,8 @@ import type { Dataset } from '../../api/types'
 import { f3, num } from '../../ui/format'
 import { Progress } from '../../ui/Progress'
 import { useAsync, useInterval } from '../../ui/useAsync'
-import { cancelRun, launchRun, listRuns, type Run } from './source'
+import { cancelRun, launchRun, listRuns, modelSpec, type Run } from './source'
 
-const kindFor = (d: Dataset) => (d.modality === 'OCT' || d.schema_kind === 'single_choice' ? 'oct' : 'chexnet')
 const ACTIVE = new Set(['queued', 'running'])
 
 export function TrainingPanel({ dataset, onFinished }: { dataset: Dataset; onFinished: () => void }) {
@@ -60,8 +59,12 @@ function LaunchForm({ dataset, onLaunched }: { dataset: Dataset; onLaunched: () 
   const [advanced, setAdvanced] = useState('')
   const [message, setMessage] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  // The model kind is the server's decision (learning.services.models.kinds), never guessed here.
+  const spec = useAsync(() => modelSpec(dataset.id), [dataset.id])
+  const kind = spec.data?.kind
   const submit = async (e: FormEvent) => {
     e.preventDefault()
+    if (!kind) return
     let extra: Record<string, unknown> = {}
     if (advanced.trim()) {
       try {
@@ -77,7 +80,7 @@ function LaunchForm({ dataset, onLaunched }: { dataset: Dataset; onLaunched: () 
     setMessage(null)
     try {
       const run = await launchRun(dataset.id, {
-        kind: kindFor(dataset),
+        kind,
         config: { size, epochs, threshold, weak_labels: { use_weak: useWeak, uncertainty }, ...extra },
       })
       setMessage(`Training run #${run.id} queued.`)
@@ -133,9 +136,10 @@ function LaunchForm({ dataset, onLaunched }: { dataset: Dataset; onLaunched: () 
           onChange={(e) => setAdvanced(e.target.value)}
         />
       </label>
-      <button type="submit" className="button primary" disabled={busy} data-testid="launch-training">
-        {busy ? 'Launching…' : `Train ${kindFor(dataset)}`}
+      <button type="submit" className="button primary" disabled={busy || !kind} data-testid="launch-training">
+        {busy ? 'Launching…' : `Train ${kind ?? '…'}`}
       </button>
+      {spec.error && <p role="alert">{spec.error}</p>}
       {message && (
         <p role="status" className="wide">
           {message}

@@ -3,6 +3,14 @@ import { api, unwrap, type Schemas } from '../../api/client'
 
 export type Run = Schemas['TrainingRun']
 export type LaunchRequest = Schemas['TrainingRunCreateRequest']
+export type ModelSpec = Schemas['DatasetModel']
+
+/** The model the dataset trains and scores, as the server decides it (kind, labels, multi-label). */
+export async function modelSpec(datasetId: number): Promise<ModelSpec> {
+  return unwrap(
+    await api.GET('/api/v1/datasets/{dataset_id}/model-spec/', { params: { path: { dataset_id: datasetId } } }),
+  )
+}
 
 export async function listRuns(datasetId: number): Promise<Run[]> {
   return unwrap(
