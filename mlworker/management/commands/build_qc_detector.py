@@ -1,19 +1,24 @@
 """`manage.py build_qc_detector`: rebuild the shipped orientation / inversion detector.
 
     python manage.py build_qc_detector --folder ../shared/data/nih-cxr-dev [--synthetic 200]
-                                       [--epochs 24] [--out mlworker/ml/detectors/weights/orientation-v1.pt]
+                                       [--epochs 24] [--mirror-epochs 14] [--split-salt S]
+                                       [--out mlworker/ml/detectors/weights/orientation-v1.pt]
 
 Trains on the training side of the patient split of the real films plus synthetic films from the
 project's own generator (no weights from outside), measures it and the rule baseline on the
 held-out side, and writes the weights and their JSON record (films, split, configuration, training
-time, held-out metrics). See mlworker.ml.detectors.pretrained.
+time, held-out metrics). The left-right mirror head trains after the net, from the same films at
+256 px. `--split-salt arbiter-qc-split-b` holds a different third of the patients aside (write it
+with `--out` elsewhere: the shipped file uses the default split). See mlworker.ml.detectors.pretrained.
 """
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from mlworker.ml.detectors.devfilms import SPLIT_SALT
 from mlworker.ml.detectors.evaluation import QCEvaluation, format_evaluation
+from mlworker.ml.detectors.mirror_net import MirrorTrainConfig
 from mlworker.ml.detectors.orientation_training import EpochReport, OrientationTrainConfig
 from mlworker.ml.detectors.pretrained import WEIGHTS_PATH, build_pretrained
 from mlworker.ml.nets.errors import ModelError
@@ -37,29 +42,42 @@ class Command(BaseCommand):
         parser.add_argument("--folder", required=True, help="real films in the ChestX-ray14 layout")
         parser.add_argument("--synthetic", type=int, default=200, help="synthetic films added to training")
         parser.add_argument("--epochs", type=int, default=OrientationTrainConfig().epochs)
+        parser.add_argument("--mirror-epochs", type=int, default=MirrorTrainConfig().epochs)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--split-salt", default=SPLIT_SALT, help="which patients are held out")
         parser.add_argument("--out", default=str(WEIGHTS_PATH))
 
     def handle(self, *args, **opts) -> None:
         def progress(r: EpochReport) -> None:
             self.stdout.write(f"epoch {r.epoch}/{r.epochs}: loss {r.loss:.4f} ({r.seconds:.1f} s)")
 
+        def mirror_progress(epoch: int, epochs: int, loss: float, seconds: float) -> None:
+            self.stdout.write(f"mirror head epoch {epoch}/{epochs}: loss {loss:.4f} ({seconds:.1f} s)")
+
         config = OrientationTrainConfig(epochs=opts["epochs"], seed=opts["seed"])
+        mirror_config = MirrorTrainConfig(
+            epochs=opts["mirror_epochs"], seed=opts["seed"], size=2 * config.size
+        )
         try:
             record = build_pretrained(
                 opts["folder"],
                 Path(opts["out"]),
                 n_synthetic=opts["synthetic"],
                 config=config,
+                mirror_config=mirror_config,
+                split_salt=opts["split_salt"],
                 progress=progress,
+                mirror_progress=mirror_progress,
             )
         except ModelError as exc:
             raise CommandError(str(exc)) from exc
         held = record["held_out"]
         self.stdout.write(format_evaluation(_evaluation(held["learned"]), "learned, held-out films"))
         self.stdout.write(format_evaluation(_evaluation(held["baseline_rules"]), "rule baseline, same films"))
+        t = record["training"]
         self.stdout.write(
-            f"trained {record['training']['epochs']} epochs in {record['training']['seconds']} s on "
+            f"trained {t['epochs']} + {t['mirror_epochs']} (mirror head) epochs in {t['seconds']} s "
+            f"({t['orientation_seconds']} + {t['mirror_seconds']} s) on "
             f"{len(record['data']['train_films'])} real + "
             f"{record['data']['synthetic_films']['n']} synthetic films; "
             f"wrote {record['weights']['file']} ({record['weights']['bytes']} bytes)"

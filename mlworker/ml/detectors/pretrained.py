@@ -2,10 +2,12 @@
 
 `build_pretrained` trains the net from real development films (the training side of the patient
 split in `devfilms`, never the held-out side) plus synthetic chest films rendered by the project's
-own generator, then measures it and the rule baseline on the held-out films with every distortion
-injected, and writes the weights (`weights/orientation-v1.pt`, ~2 MB) and a JSON record beside them:
-the films used, the split, the configuration, the training time and the held-out metrics. Rerun it
-with `manage.py build_qc_detector`. No weights from outside the project go in.
+own generator, and the left-right mirror head (`mirror_net`, 256 px) from the same films; then it
+measures the detector and the rule baseline on the held-out films with every distortion injected,
+and writes the weights (`weights/orientation-v1.pt`, ~4 MB: net and mirror head in one file) and a
+JSON record beside them: the films used, the split, the configuration, the training time and the
+held-out metrics. Rerun it with `manage.py build_qc_detector`; `--split-salt` holds a different
+third of the patients aside (to check a change generalises). No weights from outside the project.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import numpy as np
 import torch
 
 from mlworker.ml.detectors.baseline import baseline_scores
-from mlworker.ml.detectors.devfilms import HELD_OUT_PERCENT, FilmSet, load_films
+from mlworker.ml.detectors.devfilms import HELD_OUT_PERCENT, SPLIT_SALT, FilmSet, load_films
 from mlworker.ml.detectors.evaluation import ALL_DISTORTIONS, QCEvaluation, distort, evaluate
+from mlworker.ml.detectors.mirror_net import MirrorTrainConfig, half, train_mirror
 from mlworker.ml.detectors.orientation import (
     DEFAULT_THRESHOLD,
     OrientationDetector,
@@ -37,7 +40,7 @@ from mlworker.ml.inference.preprocess import prepare
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_PATH = WEIGHTS_DIR / "orientation-v1.pt"
 RECORD_PATH = WEIGHTS_DIR / "orientation-v1.json"
-VERSION_TAG = "orientation-pretrained-v1"
+VERSION_TAG = "orientation-pretrained-v2"
 
 
 def load_pretrained(path: str | Path = WEIGHTS_PATH) -> OrientationDetector:
@@ -74,18 +77,26 @@ def build_pretrained(
     *,
     n_synthetic: int = 200,
     config: OrientationTrainConfig | None = None,
+    mirror_config: MirrorTrainConfig | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    split_salt: str = SPLIT_SALT,
     progress: Callable[[EpochReport], None] | None = None,
+    mirror_progress: Callable[[int, int, float, float], None] | None = None,
 ) -> dict[str, Any]:
     """Train, measure and write the shipped detector and its record; returns the record."""
     out = Path(out)
     config = config or OrientationTrainConfig()
-    films = load_films(dev_folder, config.size)
-    train, held = films.split()
-    synth = synthetic_films(n_synthetic, config.size)
+    mirror_config = mirror_config or MirrorTrainConfig(seed=config.seed, size=2 * config.size)
+    if mirror_config.size != 2 * config.size:
+        raise ValueError("the mirror head reads films at twice the orientation net's size")
+    # one load at the mirror head's size; the net reads the same films pooled 2 x 2, as in QC
+    films = load_films(dev_folder, mirror_config.size)
+    train, held = films.split(split_salt)
+    synth = synthetic_films(n_synthetic, mirror_config.size)
     pool = np.concatenate([train.films, synth])
-    result = train_orientation(pool, config=config, progress=progress)
-    detector = OrientationDetector(net=result.net, threshold=threshold)
+    result = train_orientation(half(pool), config=config, progress=progress)
+    mirror = train_mirror(pool, config=mirror_config, progress=mirror_progress)
+    detector = OrientationDetector(net=result.net, threshold=threshold, mirror=mirror.net)
     t0 = time.perf_counter()
     learned = evaluate_on(held.films, detector.score, threshold)
     seconds_scoring = time.perf_counter() - t0
@@ -96,8 +107,9 @@ def build_pretrained(
         "data": {
             "dev_folder": Path(dev_folder).name,
             "split": (
-                f"by patient: sha256('arbiter-qc-split:' + Patient ID) % 100 < {HELD_OUT_PERCENT} is held out"
+                f"by patient: sha256('{split_salt}:' + Patient ID) % 100 < {HELD_OUT_PERCENT} is held out"
             ),
+            "split_salt": split_salt,
             "train_films": train.names,
             "held_out_films": held.names,
             "synthetic_films": {
@@ -107,11 +119,17 @@ def build_pretrained(
             },
         },
         "config": asdict(config),
+        "mirror_config": asdict(mirror_config),
+        "input_size": detector.input_size,
         "threshold": threshold,
         "training": {
-            "seconds": round(result.seconds, 1),
+            "seconds": round(result.seconds + mirror.seconds, 1),
+            "orientation_seconds": round(result.seconds, 1),
+            "mirror_seconds": round(mirror.seconds, 1),
             "epochs": len(result.history),
+            "mirror_epochs": len(mirror.history),
             "final_loss": round(result.history[-1].loss, 4) if result.history else None,
+            "mirror_final_loss": round(mirror.history[-1][1], 4) if mirror.history else None,
             "torch_threads": torch.get_num_threads(),
             "cpu_count": os.cpu_count(),
             "machine": platform.machine(),
