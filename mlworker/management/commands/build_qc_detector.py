@@ -1,7 +1,8 @@
 """`manage.py build_qc_detector`: rebuild the shipped orientation / inversion detector.
 
     python manage.py build_qc_detector --folder ../shared/data/nih-cxr-dev [--synthetic 200]
-                                       [--epochs 24] [--mirror-epochs 14] [--split-salt S]
+                                       [--epochs 24] [--mirror-epochs 10] [--split-salt S]
+                                       [--net-from WEIGHTS] [--remeasure]
                                        [--out mlworker/ml/detectors/weights/orientation-v1.pt]
 
 Trains on the training side of the patient split of the real films plus synthetic films from the
@@ -20,7 +21,7 @@ from mlworker.ml.detectors.devfilms import SPLIT_SALT
 from mlworker.ml.detectors.evaluation import QCEvaluation, format_evaluation
 from mlworker.ml.detectors.mirror_net import MirrorTrainConfig
 from mlworker.ml.detectors.orientation_training import EpochReport, OrientationTrainConfig
-from mlworker.ml.detectors.pretrained import WEIGHTS_PATH, build_pretrained
+from mlworker.ml.detectors.pretrained import WEIGHTS_PATH, build_pretrained, remeasure
 from mlworker.ml.nets.errors import ModelError
 
 
@@ -45,6 +46,17 @@ class Command(BaseCommand):
         parser.add_argument("--mirror-epochs", type=int, default=MirrorTrainConfig().epochs)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--split-salt", default=SPLIT_SALT, help="which patients are held out")
+        parser.add_argument(
+            "--remeasure",
+            action="store_true",
+            help="train nothing: measure the weights at --out again on their record's held-out films",
+        )
+        parser.add_argument(
+            "--net-from",
+            default=None,
+            help="take the orientation net from this weights file (e.g. the shipped one) and train "
+            "only the mirror head; the record says so",
+        )
         parser.add_argument("--out", default=str(WEIGHTS_PATH))
 
     def handle(self, *args, **opts) -> None:
@@ -58,6 +70,18 @@ class Command(BaseCommand):
         mirror_config = MirrorTrainConfig(
             epochs=opts["mirror_epochs"], seed=opts["seed"], size=2 * config.size
         )
+        if opts["remeasure"]:
+            try:
+                record = remeasure(opts["folder"], Path(opts["out"]))
+            except (ModelError, ValueError, OSError, KeyError) as exc:
+                raise CommandError(str(exc)) from exc
+            held = record["held_out"]
+            self.stdout.write(format_evaluation(_evaluation(held["learned"]), "learned, held-out films"))
+            self.stdout.write(
+                format_evaluation(_evaluation(held["baseline_rules"]), "rule baseline, same films")
+            )
+            self.stdout.write(f"re-measured {record['weights']['file']} on {held['films']} held-out films")
+            return
         try:
             record = build_pretrained(
                 opts["folder"],
@@ -66,6 +90,7 @@ class Command(BaseCommand):
                 config=config,
                 mirror_config=mirror_config,
                 split_salt=opts["split_salt"],
+                net_from=opts["net_from"],
                 progress=progress,
                 mirror_progress=mirror_progress,
             )
@@ -82,3 +107,10 @@ class Command(BaseCommand):
             f"{record['data']['synthetic_films']['n']} synthetic films; "
             f"wrote {record['weights']['file']} ({record['weights']['bytes']} bytes)"
         )
+        reused = t["orientation_net_from"]
+        if reused:
+            self.stdout.write(
+                f"orientation net taken from {reused['file']} ({reused['version']}, trained in "
+                f"{reused['training_seconds']} s; {reused['held_out_films_it_trained_on']} of these "
+                f"held-out films were among its training films)"
+            )

@@ -96,7 +96,7 @@ def mirror_logit(net: MirrorNet, x: torch.Tensor) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class MirrorTrainConfig:
-    epochs: int = 14
+    epochs: int = 10
     batch_size: int = 24  # pairs (film and its mirror)
     lr: float = 2e-3
     weight_decay: float = 1e-4

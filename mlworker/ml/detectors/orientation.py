@@ -14,10 +14,10 @@ Films known to be laterals are judged up to a left-right mirror (a lateral may f
 
 With a mirror head (`mirror_net`, shipped since orientation-v2) the left-right question is settled at
 twice the resolution: the net names the most likely turn, the film is turned back by it, and the
-head's antisymmetric verdict on that upright film and its mirror splits the turn's probability
-between "turned" and "turned and mirrored". The net still decides which turn; the head decides
-whether a mirror came with it. The detector's input is then the head's size (256 px); the net reads
-the same films pooled 2 x 2.
+head's antisymmetric log-odds on that upright film and its mirror are added to the net's own log-odds
+of "turned and mirrored" against "turned" (two independent experts, multiplied); the turn's
+probability is split by the sum. The net decides which turn; both decide whether a mirror came with
+it. The detector's input is then the head's size (256 px); the net reads the same films pooled 2 x 2.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def refine_mirror(
     mirror: MirrorNet, images: np.ndarray | Sequence[np.ndarray], scores: OrientationScores
 ) -> OrientationScores:
     """`scores` with each film's mirror question re-asked of the mirror head: for the most likely
-    turn k, P(k) + P(mirror, then k) is split by the head's P(mirrored) on the film turned back."""
+    turn k, P(k) + P(mirror, then k) is split anew by the net's log-odds of the mirror plus the head's
+    log-odds on the film turned back (a product of the two experts)."""
     x_all = _as_batch(images, mirror.size)
     post = scores.orientation.astype(np.float64, copy=True)
     if not len(post):
@@ -107,18 +108,23 @@ def refine_mirror(
     turn = post[:, :4] + post[:, 4:]
     k_hat = turn.argmax(1)
     mirror.eval()
-    p_mirror = np.zeros(len(post))
+    log_odds = np.zeros(len(post))
     for k in range(4):
         idx = np.flatnonzero(k_hat == k)
         for lo in range(0, len(idx), BATCH):
             sel = idx[lo : lo + BATCH]
             x = torch.from_numpy(np.ascontiguousarray(x_all[sel]))
             upright = torch.rot90(x, -k, dims=(-2, -1)) if k else x  # undo the turn: the film or its mirror
-            p_mirror[sel] = torch.sigmoid(mirror_logit(mirror, upright).double()).numpy()
+            log_odds[sel] = mirror_logit(mirror, upright).double().numpy()
     rows = np.arange(len(post))
     t = turn[rows, k_hat]
-    post[rows, k_hat] = t * (1.0 - p_mirror)
-    post[rows, 4 + k_hat] = t * p_mirror
+    # two independent opinions on the mirror, added as log-odds: the net's (128 px, all 8 views) and
+    # the head's (256 px); either can carry a film the other finds ambiguous
+    tiny = 1e-12
+    net_log_odds = np.log(post[rows, 4 + k_hat] + tiny) - np.log(post[rows, k_hat] + tiny)
+    p = 1.0 / (1.0 + np.exp(-(net_log_odds + log_odds)))
+    post[rows, k_hat] = t * (1.0 - p)
+    post[rows, 4 + k_hat] = t * p
     return OrientationScores(post, scores.inverted)
 
 

@@ -65,8 +65,8 @@ def test_the_verdict_with_the_mirror_head_still_turns_with_the_film(detector, fi
         np.testing.assert_allclose(turned, expected, atol=1e-5)
 
 
-def test_the_mirror_head_decides_the_mirror_and_the_net_the_turn(detector, films):
-    """The head's verdict replaces the net's on whether a mirror came with the most likely turn."""
+def test_the_net_decides_the_turn_and_both_the_mirror(detector, films):
+    """On whether a mirror came with the most likely turn, the head's log-odds add to the net's."""
     from mlworker.ml.detectors.orientation import score_orientation
 
     plain = score_orientation(detector.net, half(films)).orientation
@@ -78,8 +78,10 @@ def test_the_mirror_head_decides_the_mirror_and_the_net_the_turn(detector, films
         upright = torch.stack(
             [torch.rot90(torch.from_numpy(f), -int(t), dims=(-2, -1)) for f, t in zip(films, k, strict=True)]
         )
-        p = torch.sigmoid(mirror_logit(detector.mirror, upright)).numpy()
+        head = mirror_logit(detector.mirror, upright).double().numpy()
     rows = np.arange(len(films))
+    net = np.log(plain[rows, 4 + k]) - np.log(plain[rows, k])
+    p = 1.0 / (1.0 + np.exp(-(net + head)))
     np.testing.assert_allclose(refined[rows, 4 + k] / turn[rows, k], p, atol=1e-5)
 
 
