@@ -100,7 +100,8 @@ def refine_mirror(
 ) -> OrientationScores:
     """`scores` with each film's mirror question re-asked of the mirror head: for the most likely
     turn k, P(k) + P(mirror, then k) is split anew by the net's log-odds of the mirror plus the head's
-    log-odds on the film turned back (a product of the two experts)."""
+    log-odds on the film turned back (a product of the two experts), and inverted back when the net
+    finds it inverted."""
     x_all = _as_batch(images, mirror.size)
     post = scores.orientation.astype(np.float64, copy=True)
     if not len(post):
@@ -114,6 +115,10 @@ def refine_mirror(
         for lo in range(0, len(idx), BATCH):
             sel = idx[lo : lo + BATCH]
             x = torch.from_numpy(np.ascontiguousarray(x_all[sel]))
+            # the head learnt from films with normal grey levels: films the net finds inverted are
+            # inverted back before it looks (the inversion verdict does not turn with the film)
+            inv = torch.from_numpy(scores.inverted[sel] >= 0.5)
+            x = torch.where(inv[:, None, None], 255 - x, x)
             upright = torch.rot90(x, -k, dims=(-2, -1)) if k else x  # undo the turn: the film or its mirror
             log_odds[sel] = mirror_logit(mirror, upright).double().numpy()
     rows = np.arange(len(post))

@@ -67,16 +67,26 @@ def test_the_verdict_with_the_mirror_head_still_turns_with_the_film(detector, fi
 
 def test_the_net_decides_the_turn_and_both_the_mirror(detector, films):
     """On whether a mirror came with the most likely turn, the head's log-odds add to the net's."""
-    from mlworker.ml.detectors.orientation import score_orientation
+    from mlworker.ml.detectors.orientation import OrientationScores, refine_mirror, score_orientation
 
-    plain = score_orientation(detector.net, half(films)).orientation
-    refined = detector.score(films).orientation
+    plain_scores = score_orientation(detector.net, half(films))
+    plain = plain_scores.orientation
+    np.testing.assert_allclose(
+        detector.score(films).orientation,
+        refine_mirror(detector.mirror, films, plain_scores).orientation,
+        atol=1e-6,
+    )
+    # films the net calls inverted are inverted back before the head looks
+    inverted = np.arange(len(films)) % 2 == 0
+    scores = refine_mirror(detector.mirror, films, OrientationScores(plain, inverted.astype(float)))
+    refined = scores.orientation
     turn = plain[:, :4] + plain[:, 4:]
     np.testing.assert_allclose(refined[:, :4] + refined[:, 4:], turn, atol=1e-6)
     k = turn.argmax(1)
+    seen = np.where(inverted[:, None, None], 255 - films, films)
     with torch.no_grad():
         upright = torch.stack(
-            [torch.rot90(torch.from_numpy(f), -int(t), dims=(-2, -1)) for f, t in zip(films, k, strict=True)]
+            [torch.rot90(torch.from_numpy(f), -int(t), dims=(-2, -1)) for f, t in zip(seen, k, strict=True)]
         )
         head = mirror_logit(detector.mirror, upright).double().numpy()
     rows = np.arange(len(films))
