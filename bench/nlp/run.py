@@ -13,7 +13,7 @@ Measures, in one run:
    rate does not depend on N).
 3. Accuracy of both on the hand-written gold sets (tests/ml/nlp/gold/*.yaml), value by value and
    as the macro F1 of positive / negative / uncertain, and against the labels of the synthetic
-   cohort generator (learning/ml/synthetic/reports.py: what each generated report's text asserts).
+   cohort generator (synthetic/reports.py: what each generated report's text asserts).
 """
 
 import argparse
@@ -146,10 +146,7 @@ def cohort_accuracy(n: int, seed: int) -> None:
     texts = [r.text for r in reports]
     ours = [r.values() for r in ReportLabeler("chestxray14").label_many(texts)]
     medspacy = list(MedspacyDefault("chestxray14").label_many(texts))
-    print(
-        "\nAccuracy against the synthetic cohort's report labels "
-        f"(learning/ml/synthetic, {n} reports, 14 findings)"
-    )
+    print(f"\nAccuracy against the synthetic cohort's report labels (synthetic/, {n} reports, 14 findings)")
     print(_accuracy_line("arbiter fast", expected, ours, findings))
     print(_accuracy_line("medspacy default", expected, medspacy, findings))
 

@@ -1,7 +1,7 @@
 """Benchmark: bad-image detection on real films with known distortions, learned vs rule baseline.
 
     python -m bench.qc [--folder ../shared/data/nih-cxr-dev] [--split held-out|train|all]
-                       [--threads 2] [--repeat 3] [--json PATH]
+                       [--threads 2] [--repeat 3] [--json PATH] [--weights PATH]
 
 Loads the real films of a ChestX-ray14 folder (the held-out side of the shipped detector's patient
 split by default: films it never trained on), injects every distortion of issue #15 (rotation by
@@ -12,6 +12,8 @@ distortion: recall and false flags on the clean films at the default threshold, 
 at <= 0.5 % false flags, the fewest false flags at >= 99 % recall, how often the suggested fix is
 right; then films per minute scored (decoded 128 px inputs; wall time, `--threads` torch threads) and
 the ratios learned / baseline. Decoding the PNGs is timed apart (films per minute decoded).
+`--weights` measures another build (e.g. one made with `build_qc_detector --split-salt`): the patient
+split is the one its JSON record names.
 """
 
 from __future__ import annotations
@@ -28,9 +30,9 @@ import torch
 
 from layouts.chestxray14 import DATA_ENTRY
 from ml.detectors.baseline import baseline_scores
-from ml.detectors.devfilms import load_films
+from ml.detectors.devfilms import SPLIT_SALT, load_films
 from ml.detectors.evaluation import ALL_DISTORTIONS, distort, evaluate, format_evaluation
-from ml.detectors.pretrained import load_pretrained
+from ml.detectors.pretrained import WEIGHTS_PATH, load_pretrained
 
 DEFAULT_FOLDER = (
     Path(
@@ -58,16 +60,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--weights", type=Path, default=WEIGHTS_PATH)
     args = ap.parse_args(argv)
     if not (args.folder / DATA_ENTRY).is_file():
         print(f"no ChestX-ray14 folder at {args.folder}: nothing to measure")
         return 1
     torch.set_num_threads(args.threads)
-    detector = load_pretrained()
+    detector = load_pretrained(args.weights)
+    record = args.weights.with_suffix(".json")
+    salt = (
+        json.loads(record.read_text())["data"].get("split_salt", SPLIT_SALT)
+        if record.is_file()
+        else SPLIT_SALT
+    )
     t0 = time.perf_counter()
     films = load_films(args.folder, detector.input_size)
     decode_per_min = 60.0 * len(films.films) / (time.perf_counter() - t0)
-    train, held = films.split()
+    train, held = films.split(salt)
     chosen = {"held-out": held, "train": train, "all": films}[args.split]
     x = chosen.films
     sets = {"clean": x, **{name: distort(x, name) for name in ALL_DISTORTIONS}}
@@ -90,16 +99,19 @@ def main(argv: list[str] | None = None) -> int:
     learned = evaluate(ls.pop("clean"), ls, detector.threshold)
     baseline = evaluate(bs.pop("clean"), bs, 0.5)
     print(
-        f"{len(x)} real films ({args.split} split of {args.folder.name}), "
+        f"{len(x)} real films ({args.split} split of {args.folder.name}, patients split by {salt!r}), "
         f"{len(everything)} scored with every distortion"
     )
-    print(format_evaluation(learned, "learned (shipped orientation-v1, 8-orientation check)"))
+    head = "+ 256 px mirror head" if detector.mirror is not None else "no mirror head"
+    which = "shipped orientation-v1" if args.weights == WEIGHTS_PATH else args.weights.name
+    print(format_evaluation(learned, f"learned ({which}, 8-orientation check {head})"))
     print(format_evaluation(baseline, "baseline (rules, same run)"))
     auc_l = np.mean([r.auc for r in learned.results])
     auc_b = np.mean([r.auc for r in baseline.results])
     print(
         f"films/min scored: learned {learned_rate:,.0f}, baseline {baseline_rate:,.0f} "
-        f"(ratio {learned_rate / baseline_rate:.2f}); PNG decode to 128 px {decode_per_min:,.0f} films/min"
+        f"(ratio {learned_rate / baseline_rate:.2f}); PNG decode to {detector.input_size} px "
+        f"{decode_per_min:,.0f} films/min"
     )
     print(f"mean AUC: learned {auc_l:.4f}, baseline {auc_b:.4f} (ratio {auc_l / auc_b:.3f})")
     print(f"issue #15 targets met: learned {learned.passes()}, baseline {baseline.passes()}")
@@ -109,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(
                 {
                     "split": args.split,
+                    "split_salt": salt,
                     "films": len(x),
                     "learned": learned.to_dict(),
                     "baseline": baseline.to_dict(),

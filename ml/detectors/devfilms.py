@@ -21,12 +21,16 @@ from ml.inference.preprocess import prepare
 from ml.nets.errors import InputError
 
 HELD_OUT_PERCENT = 35
+SPLIT_SALT = "arbiter-qc-split"
+#: A second, independent patient split (another salt), held aside to check that a change to the
+#: detector generalises beyond the films of the first one's held-out side.
+SECOND_SPLIT_SALT = "arbiter-qc-split-b"
 LATERAL_VIEWS = frozenset({"LL", "RL", "LAT", "LATERAL"})
 
 
-def held_out(patient_id: str) -> bool:
+def held_out(patient_id: str, salt: str = SPLIT_SALT) -> bool:
     """True for the patients kept aside for evaluation (about 35 %, fixed by a hash of the id)."""
-    digest = hashlib.sha256(f"arbiter-qc-split:{patient_id.strip()}".encode()).digest()
+    digest = hashlib.sha256(f"{salt}:{patient_id.strip()}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 100 < HELD_OUT_PERCENT
 
 
@@ -50,9 +54,9 @@ class FilmSet:
     def lateral(self) -> np.ndarray:
         return np.array([v.strip().upper() in LATERAL_VIEWS for v in self.views], bool)
 
-    def split(self) -> tuple[FilmSet, FilmSet]:
-        """(training films, held-out films), by patient."""
-        mask = np.array([held_out(p) for p in self.patients], bool)
+    def split(self, salt: str = SPLIT_SALT) -> tuple[FilmSet, FilmSet]:
+        """(training films, held-out films), by patient (`salt` picks the split)."""
+        mask = np.array([held_out(p, salt) for p in self.patients], bool)
         return self.subset(~mask), self.subset(mask)
 
 

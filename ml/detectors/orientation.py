@@ -11,6 +11,13 @@ it includes a mirror (a left-right mirror puts the heart on the viewer's left: t
 rare real film that looks like this, so a person confirms), `inverted`; each flag's probability is
 the probability the film is not upright (or is inverted), and its detail holds the suggested fix.
 Films known to be laterals are judged up to a left-right mirror (a lateral may face either way).
+
+With a mirror head (`mirror_net`, shipped since orientation-v2) the left-right question is settled at
+twice the resolution: the net names the most likely turn, the film is turned back by it, and the
+head's antisymmetric log-odds on that upright film and its mirror are added to the net's own log-odds
+of "turned and mirrored" against "turned" (two independent experts, multiplied); the turn's
+probability is split by the sum. The net decides which turn; both decide whether a mirror came with
+it. The detector's input is then the head's size (256 px); the net reads the same films pooled 2 x 2.
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ from ml.detectors.dihedral import (
     fix_for,
 )
 from ml.detectors.flags import FLIPPED, INVERTED, ROTATED, QCFlag
-from ml.detectors.orientation_net import OrientationNet, load_net, save_net
+from ml.detectors.mirror_net import MirrorNet, half, mirror_logit
+from ml.detectors.orientation_net import OrientationNet, load_nets, save_net
 from ml.inference.preprocess import prepare_batch
 from ml.nets.errors import InputError
 
@@ -86,6 +94,45 @@ def score_orientation(
     return OrientationScores(np.concatenate(orient_out), np.concatenate(inv_out))
 
 
+@torch.no_grad()
+def refine_mirror(
+    mirror: MirrorNet, images: np.ndarray | Sequence[np.ndarray], scores: OrientationScores
+) -> OrientationScores:
+    """`scores` with each film's mirror question re-asked of the mirror head: for the most likely
+    turn k, P(k) + P(mirror, then k) is split anew by the net's log-odds of the mirror plus the head's
+    log-odds on the film turned back (a product of the two experts), and inverted back when the net
+    finds it inverted."""
+    x_all = _as_batch(images, mirror.size)
+    post = scores.orientation.astype(np.float64, copy=True)
+    if not len(post):
+        return scores
+    turn = post[:, :4] + post[:, 4:]
+    k_hat = turn.argmax(1)
+    mirror.eval()
+    log_odds = np.zeros(len(post))
+    for k in range(4):
+        idx = np.flatnonzero(k_hat == k)
+        for lo in range(0, len(idx), BATCH):
+            sel = idx[lo : lo + BATCH]
+            x = torch.from_numpy(np.ascontiguousarray(x_all[sel]))
+            # the head learnt from films with normal grey levels: films the net finds inverted are
+            # inverted back before it looks (the inversion verdict does not turn with the film)
+            inv = torch.from_numpy(scores.inverted[sel] >= 0.5)
+            x = torch.where(inv[:, None, None], 255 - x, x)
+            upright = torch.rot90(x, -k, dims=(-2, -1)) if k else x  # undo the turn: the film or its mirror
+            log_odds[sel] = mirror_logit(mirror, upright).double().numpy()
+    rows = np.arange(len(post))
+    t = turn[rows, k_hat]
+    # two independent opinions on the mirror, added as log-odds: the net's (128 px, all 8 views) and
+    # the head's (256 px); either can carry a film the other finds ambiguous
+    tiny = 1e-12
+    net_log_odds = np.log(post[rows, 4 + k_hat] + tiny) - np.log(post[rows, k_hat] + tiny)
+    p = 1.0 / (1.0 + np.exp(-(net_log_odds + log_odds)))
+    post[rows, k_hat] = t * (1.0 - p)
+    post[rows, 4 + k_hat] = t * p
+    return OrientationScores(post, scores.inverted)
+
+
 def bad_element(posterior: np.ndarray) -> int:
     """The most likely distortion (never upright): what a raised flag names and undoes."""
     return 1 + int(np.asarray(posterior)[1:].argmax())
@@ -110,17 +157,30 @@ class OrientationDetector:
     net: OrientationNet
     threshold: float = DEFAULT_THRESHOLD
     metrics: dict[str, Any] = field(default_factory=dict)
+    mirror: MirrorNet | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise InputError(f"threshold must lie in (0, 1], got {self.threshold}")
+        if self.mirror is not None and self.mirror.size != 2 * self.net.size:
+            raise InputError(f"the mirror head must read twice the net's {self.net.size} px")
 
     @property
     def input_size(self) -> int:
-        return self.net.size
+        """The size of the films it takes (the mirror head's when it has one)."""
+        return self.mirror.size if self.mirror is not None else self.net.size
+
+    def net_inputs(self, images: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
+        """What the orientation net reads: films at `input_size`, pooled 2 x 2 when the detector
+        has a mirror head (the same path the shipped detector was trained through)."""
+        x = _as_batch(images, self.input_size)
+        return half(x) if self.mirror is not None else x
 
     def score(self, images: np.ndarray | Sequence[np.ndarray]) -> OrientationScores:
-        return score_orientation(self.net, images)
+        if self.mirror is None:
+            return score_orientation(self.net, images)
+        x = _as_batch(images, self.input_size)
+        return refine_mirror(self.mirror, x, score_orientation(self.net, half(x)))
 
     def detect(
         self, images: np.ndarray | Sequence[np.ndarray], *, lateral: Sequence[bool] | None = None
@@ -172,15 +232,27 @@ class OrientationDetector:
         return [orient, inverted]
 
     def save(self, path: str | Path, metadata: dict[str, Any] | None = None) -> None:
-        save_net(path, self.net, {"threshold": self.threshold, "metrics": self.metrics, **(metadata or {})})
+        save_net(
+            path,
+            self.net,
+            {"threshold": self.threshold, "metrics": self.metrics, **(metadata or {})},
+            mirror=self.mirror,
+        )
+
+    def config(self) -> dict[str, Any]:
+        cfg: dict[str, Any] = dict(self.net.config())
+        if self.mirror is not None:
+            cfg["mirror"] = self.mirror.config()
+        return cfg
 
 
 def load_orientation_detector(path: str | Path) -> OrientationDetector:
-    net, meta = load_net(path)
+    net, mirror, meta = load_nets(path)
     return OrientationDetector(
         net=net,
         threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)),
         metrics=dict(meta.get("metrics", {})),
+        mirror=mirror,
     )
 
 

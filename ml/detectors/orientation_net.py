@@ -7,6 +7,8 @@ right" and "the shoulders are at the top" are statements about position, which a
 away. ~0.5 M parameters at 128 px: it trains on a CPU in minutes and scores thousands of films a minute.
 
 Saved as a plain dict (`format: arbiter-orientation`) loadable with `torch.load(weights_only=True)`.
+Version 2 may carry the left-right mirror head (`mirror_net.MirrorNet`) beside the net in the same
+file; version 1 files (no mirror head) still load.
 """
 
 from __future__ import annotations
@@ -18,10 +20,12 @@ import torch
 from torch import nn
 
 from ml.detectors.dihedral import N_ORIENTATIONS
+from ml.detectors.mirror_net import MirrorNet
 from ml.nets.errors import CheckpointError, InputError
 
 FORMAT = "arbiter-orientation"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 DEFAULT_SIZE = 128
 DEFAULT_WIDTHS: tuple[int, ...] = (16, 32, 64, 96, 128)
 
@@ -65,23 +69,39 @@ class OrientationNet(nn.Module):
         return {"size": self.size, "widths": list(self.widths)}
 
 
-def save_net(path: str | Path, net: OrientationNet, metadata: dict[str, Any] | None = None) -> None:
-    """Write the net atomically (a temporary file renamed into place)."""
+def save_net(
+    path: str | Path,
+    net: OrientationNet,
+    metadata: dict[str, Any] | None = None,
+    mirror: MirrorNet | None = None,
+) -> None:
+    """Write the net (and the mirror head, if any) atomically (a temporary file renamed into place)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
-    payload = {
+    payload: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "config": net.config(),
         "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
         "metadata": metadata or {},
     }
+    if mirror is not None:
+        payload["mirror"] = {
+            "config": mirror.config(),
+            "state_dict": {k: v.detach().cpu() for k, v in mirror.state_dict().items()},
+        }
     torch.save(payload, tmp)
     tmp.replace(path)
 
 
 def load_net(path: str | Path) -> tuple[OrientationNet, dict[str, Any]]:
     """The net saved by `save_net` (CPU, eval mode) and its metadata."""
+    net, _, meta = load_nets(path)
+    return net, meta
+
+
+def load_nets(path: str | Path) -> tuple[OrientationNet, MirrorNet | None, dict[str, Any]]:
+    """The net, the mirror head (None in files without one) and the metadata saved by `save_net`."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"orientation weights not found: {path}")
@@ -91,13 +111,24 @@ def load_net(path: str | Path) -> tuple[OrientationNet, dict[str, Any]]:
         raise CheckpointError(f"{path.name} is not readable weights ({type(exc).__name__}: {exc})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not an orientation detector ({FORMAT})")
-    if payload.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{path.name} has format version {payload.get('format_version')}, expected 1")
+    if payload.get("format_version") not in READABLE_VERSIONS:
+        raise CheckpointError(
+            f"{path.name} has format version {payload.get('format_version')}, expected one of "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
+        )
     cfg = payload.get("config") or {}
+    mirror = None
     try:
         net = OrientationNet(int(cfg["size"]), tuple(int(w) for w in cfg["widths"]))
         net.load_state_dict(payload["state_dict"], strict=True)
+        if payload.get("mirror") is not None:
+            mcfg = payload["mirror"]["config"]
+            mirror = MirrorNet(int(mcfg["size"]), tuple(int(w) for w in mcfg["widths"]))
+            mirror.load_state_dict(payload["mirror"]["state_dict"], strict=True)
+            mirror.eval()
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path.name}: weights do not match their config: {exc}") from exc
+    if mirror is not None and mirror.size != 2 * net.size:
+        raise CheckpointError(f"{path.name}: the mirror head reads {mirror.size} px, not twice {net.size}")
     net.eval()
-    return net, dict(payload.get("metadata") or {})
+    return net, mirror, dict(payload.get("metadata") or {})

@@ -2,10 +2,13 @@
 
 `build_pretrained` trains the net from real development films (the training side of the patient
 split in `devfilms`, never the held-out side) plus synthetic chest films rendered by the project's
-own generator, then measures it and the rule baseline on the held-out films with every distortion
-injected, and writes the weights (`weights/orientation-v1.pt`, ~2 MB) and a JSON record beside them:
-the films used, the split, the configuration, the training time and the held-out metrics. Rerun it
-with `manage.py build_qc_detector`. No weights from outside the project go in.
+own generator, and the left-right mirror head (`mirror_net`, 256 px) from the same films; then it
+measures the detector and the rule baseline on the held-out films with every distortion injected,
+and writes the weights (`weights/orientation-v1.pt`, ~4 MB: net and mirror head in one file) and a
+JSON record beside them: the films used, the split, the configuration, the training time and the
+held-out metrics. Rerun it with `manage.py build_qc_detector`; `--split-salt` holds a different
+third of the patients aside (to check a change generalises); `--remeasure` measures built weights
+again (same weights, after a change to how they score). No weights from outside the project.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import numpy as np
 import torch
 
 from ml.detectors.baseline import baseline_scores
-from ml.detectors.devfilms import HELD_OUT_PERCENT, FilmSet, load_films
+from ml.detectors.devfilms import HELD_OUT_PERCENT, SPLIT_SALT, FilmSet, load_films
 from ml.detectors.evaluation import ALL_DISTORTIONS, QCEvaluation, distort, evaluate
+from ml.detectors.mirror_net import MirrorTrainConfig, half, train_mirror
 from ml.detectors.orientation import (
     DEFAULT_THRESHOLD,
     OrientationDetector,
@@ -37,7 +41,7 @@ from ml.inference.preprocess import prepare
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_PATH = WEIGHTS_DIR / "orientation-v1.pt"
 RECORD_PATH = WEIGHTS_DIR / "orientation-v1.json"
-VERSION_TAG = "orientation-pretrained-v1"
+VERSION_TAG = "orientation-pretrained-v2"
 
 
 def load_pretrained(path: str | Path = WEIGHTS_PATH) -> OrientationDetector:
@@ -74,18 +78,56 @@ def build_pretrained(
     *,
     n_synthetic: int = 200,
     config: OrientationTrainConfig | None = None,
+    mirror_config: MirrorTrainConfig | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    split_salt: str = SPLIT_SALT,
+    net_from: str | Path | None = None,
     progress: Callable[[EpochReport], None] | None = None,
+    mirror_progress: Callable[[int, int, float, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Train, measure and write the shipped detector and its record; returns the record."""
+    """Train, measure and write the shipped detector and its record; returns the record.
+
+    `net_from`: take the orientation net from that weights file (e.g. the previous build) instead
+    of training it, and train only the mirror head; the record names the file, its own record's
+    training films and time, and how many of this split's held-out films that net trained on."""
     out = Path(out)
     config = config or OrientationTrainConfig()
-    films = load_films(dev_folder, config.size)
-    train, held = films.split()
-    synth = synthetic_films(n_synthetic, config.size)
+    mirror_config = mirror_config or MirrorTrainConfig(seed=config.seed, size=2 * config.size)
+    if mirror_config.size != 2 * config.size:
+        raise ValueError("the mirror head reads films at twice the orientation net's size")
+    # one load at the mirror head's size; the net reads the same films pooled 2 x 2, as in QC
+    films = load_films(dev_folder, mirror_config.size)
+    train, held = films.split(split_salt)
+    synth = synthetic_films(n_synthetic, mirror_config.size)
     pool = np.concatenate([train.films, synth])
-    result = train_orientation(pool, config=config, progress=progress)
-    detector = OrientationDetector(net=result.net, threshold=threshold)
+    reused: dict[str, Any] | None = None
+    if net_from is not None:
+        net_from = Path(net_from)
+        net = load_orientation_detector(net_from).net
+        if net.size != config.size:
+            raise ValueError(f"{net_from.name} reads {net.size} px, the config says {config.size}")
+        prior_path = net_from.with_suffix(".json")
+        prior = json.loads(prior_path.read_text()) if prior_path.is_file() else {}
+        prior_train = set(prior.get("data", {}).get("train_films", []))
+        reused = {
+            "file": net_from.name,
+            "sha256": sha256_file(net_from),
+            "version": prior.get("version"),
+            "split": prior.get("data", {}).get("split"),
+            "train_films": len(prior_train) if prior else None,
+            "held_out_films_it_trained_on": len(prior_train & set(held.names)) if prior else None,
+            "training_seconds": prior.get("training", {}).get("orientation_seconds")
+            or prior.get("training", {}).get("seconds"),
+            "config": prior.get("config"),
+        }
+        net_seconds, net_epochs, net_loss = float(reused["training_seconds"] or 0.0), 0, None
+    else:
+        result = train_orientation(half(pool), config=config, progress=progress)
+        net = result.net
+        net_seconds, net_epochs = result.seconds, len(result.history)
+        net_loss = round(result.history[-1].loss, 4) if result.history else None
+    mirror = train_mirror(pool, config=mirror_config, progress=mirror_progress)
+    detector = OrientationDetector(net=net, threshold=threshold, mirror=mirror.net)
     t0 = time.perf_counter()
     learned = evaluate_on(held.films, detector.score, threshold)
     seconds_scoring = time.perf_counter() - t0
@@ -96,8 +138,9 @@ def build_pretrained(
         "data": {
             "dev_folder": Path(dev_folder).name,
             "split": (
-                f"by patient: sha256('arbiter-qc-split:' + Patient ID) % 100 < {HELD_OUT_PERCENT} is held out"
+                f"by patient: sha256('{split_salt}:' + Patient ID) % 100 < {HELD_OUT_PERCENT} is held out"
             ),
+            "split_salt": split_salt,
             "train_films": train.names,
             "held_out_films": held.names,
             "synthetic_films": {
@@ -107,11 +150,18 @@ def build_pretrained(
             },
         },
         "config": asdict(config),
+        "mirror_config": asdict(mirror_config),
+        "input_size": detector.input_size,
         "threshold": threshold,
         "training": {
-            "seconds": round(result.seconds, 1),
-            "epochs": len(result.history),
-            "final_loss": round(result.history[-1].loss, 4) if result.history else None,
+            "seconds": round(net_seconds + mirror.seconds, 1),
+            "orientation_seconds": round(net_seconds, 1),
+            "orientation_net_from": reused,
+            "mirror_seconds": round(mirror.seconds, 1),
+            "epochs": net_epochs,
+            "mirror_epochs": len(mirror.history),
+            "final_loss": net_loss,
+            "mirror_final_loss": round(mirror.history[-1][1], 4) if mirror.history else None,
             "torch_threads": torch.get_num_threads(),
             "cpu_count": os.cpu_count(),
             "machine": platform.machine(),
@@ -134,6 +184,44 @@ def build_pretrained(
     detector.save(out, {"version": VERSION_TAG})
     record["weights"] = {"file": out.name, "bytes": out.stat().st_size, "sha256": sha256_file(out)}
     out.with_suffix(".json").write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def remeasure(dev_folder: str | Path, path: str | Path = WEIGHTS_PATH) -> dict[str, Any]:
+    """Measure a built detector again on the held-out side of the split its record names (after a
+    change to how it scores, same weights) and rewrite its held-out figures; returns the record."""
+    path = Path(path)
+    record_path = path.with_suffix(".json")
+    record = json.loads(record_path.read_text())
+    detector = load_orientation_detector(path)
+    films = load_films(dev_folder, detector.input_size)
+    _, held = films.split(record["data"].get("split_salt", SPLIT_SALT))
+    if sorted(held.names) != sorted(record["data"]["held_out_films"]):
+        raise ValueError(f"the held-out films of {dev_folder} are not the ones {record_path.name} names")
+    t0 = time.perf_counter()
+    learned = evaluate_on(held.films, detector.score, detector.threshold)
+    seconds_scoring = time.perf_counter() - t0
+    baseline = evaluate_on(held.films, baseline_scores, 0.5)
+    n_scored = len(held.films) * (1 + len(ALL_DISTORTIONS))
+    record["held_out"].update(
+        {
+            "films": len(held.films),
+            "learned": learned.to_dict(),
+            "baseline_rules": baseline.to_dict(),
+            "passes_issue_15": learned.passes(),
+            "films_per_minute_scored": round(60.0 * n_scored / max(seconds_scoring, 1e-9)),
+            "remeasured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }
+    )
+    detector.metrics = {
+        "held_out_passes": learned.passes(),
+        "held_out": {
+            r.name: {"recall": r.recall, "false": r.false_flag_rate, "auc": r.auc} for r in learned.results
+        },
+    }
+    detector.save(path, {"version": record["version"]})
+    record["weights"] = {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+    record_path.write_text(json.dumps(record, indent=1) + "\n")
     return record
 
 

@@ -8,7 +8,7 @@ One QC run, in order:
 2. **Orientation and inversion** (chest datasets): one small net names each film's orientation
    (upright, turned 90 / 180 / 270, mirrored left-right or top-bottom, or both) and whether it is
    inverted, checking all eight orientations of the film (see ml.detectors.orientation).
-   It starts from the shipped detector (learning/ml/detectors/weights, built from real development
+   It starts from the shipped detector (ml/detectors/weights, built from real development
    films and synthetic ones, never from outside the project), registered as the dataset's
    `orientation` ModelVersion. It is fine-tuned on the dataset's own films (self-supervised, as
    upright and normal) when asked (`retrain`) or when people have reviewed flags since it was
@@ -197,7 +197,7 @@ def _orientation_register(
         dataset=dataset,
         kind=ModelKind.ORIENTATION,
         write=lambda path: detector.save(path, {"dataset": dataset.slug, "origin": note}),
-        spec={"kind": "orientation", **detector.net.config(), "threshold": detector.threshold},
+        spec={"kind": "orientation", **detector.config(), "threshold": detector.threshold},
         metrics=metrics,
         production=True,
     )
@@ -272,16 +272,18 @@ def orientation_detector(
     epochs = int(options.epochs or FINE_TUNE_EPOCHS)
     # about FINE_TUNE_SAMPLES turned / mirrored / inverted views per epoch, whatever the pool's size
     views = min(8, max(1, FINE_TUNE_SAMPLES // len(arrays)))
+    # the net is fine-tuned on what it reads (pooled 2 x 2 from the mirror head's size); the mirror
+    # head, trained on development films at 256 px, is kept as shipped
     config = OrientationTrainConfig(
-        epochs=epochs, lr=FINE_TUNE_LR, seed=options.seed, size=size, views_per_film=views
+        epochs=epochs, lr=FINE_TUNE_LR, seed=options.seed, size=base.net.size, views_per_film=views
     )
     result = train_orientation(
-        arrays,
+        base.net_inputs(arrays),
         config=config,
         init=base.net,
         progress=(lambda r: progress(r.epoch, r.epochs)) if progress is not None else None,
     )
-    tuned = OrientationDetector(net=result.net, threshold=base.threshold)
+    tuned = OrientationDetector(net=result.net, threshold=base.threshold, mirror=base.mirror)
     metrics = {
         "origin": current.version_tag if current is not None else VERSION_TAG,
         "fine_tuned_on": len(arrays),
