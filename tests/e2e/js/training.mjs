@@ -9,7 +9,7 @@ await run(async (browser) => {
   await page.getByLabel('Epochs').fill(String(config.epochs))
   await page.getByLabel('Advanced settings (JSON, optional)').fill(JSON.stringify(config.advanced))
   await page.getByTestId('launch-training').click()
-  await page.getByText(/Training run #\d+ queued/).waitFor()
+  await page.getByText(/Training run #\d+ queued/).waitFor({ timeout: 60_000 }) // the POST snapshots the data
   const row = page.locator('[data-testid="training-runs"] tbody tr').first()
   // Progress as the worker reports it: watch the row until the run ends.
   const seen = new Set()
