@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(x)} real films ({args.split} split of {args.folder.name}, patients split by {salt!r}), "
         f"{len(everything)} scored with every distortion"
     )
-    head = "+ 256 px mirror head" if detector.mirror is not None else "no mirror head"
+    names = [n for n, h in (("256 px mirror head", detector.mirror), ("marker head", detector.marker)) if h]
+    head = "+ " + " + ".join(names) if names else "no heads"
     which = "shipped orientation-v1" if args.weights == WEIGHTS_PATH else args.weights.name
     print(format_evaluation(learned, f"learned ({which}, 8-orientation check {head})"))
     print(format_evaluation(baseline, "baseline (rules, same run)"))

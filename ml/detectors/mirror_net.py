@@ -20,7 +20,6 @@ Films come in at `size` (256 px, uint8); the orientation net reads the same film
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.detectors.self_training import run_epochs
 from ml.nets.errors import InputError
 
 MIRROR_SIZE = 256
@@ -172,37 +172,28 @@ def train_mirror(
     net = init if init is not None else MirrorNet(config.size)
     gen = torch.Generator().manual_seed(config.seed)
     data = torch.from_numpy(np.ascontiguousarray(films))
-    per_epoch = max(1, len(films) * config.views_per_film // config.batch_size)
-    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=config.epochs * per_epoch)
-    result = MirrorTrainResult(net=net, n_films=len(films))
-    t0 = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        net.train()
-        total, t_epoch = 0.0, time.perf_counter()
-        for _ in range(per_epoch):
-            if should_cancel is not None and should_cancel():
-                result.cancelled = True
-                break
-            idx = torch.randint(0, len(films), (config.batch_size,), generator=gen)
-            mirrored = torch.rand(config.batch_size, generator=gen) < 0.5
-            x = augment_mirror(data[idx], gen, config.occlude)
-            x = torch.where(mirrored[:, None, None], torch.flip(x, dims=[-1]), x)
-            loss = nn.functional.binary_cross_entropy_with_logits(mirror_logit(net, x), mirrored.float())
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss.item())
-        if result.cancelled:
-            break
-        loss_epoch = total / per_epoch
-        if not math.isfinite(loss_epoch):
-            raise InputError("training diverged (loss is not finite)")
-        seconds = time.perf_counter() - t_epoch
-        result.history.append((epoch, loss_epoch, seconds))
-        if progress is not None:
-            progress(epoch, config.epochs, loss_epoch, seconds)
-    net.eval()
-    result.seconds = time.perf_counter() - t0
-    return result
+
+    def step() -> torch.Tensor:
+        idx = torch.randint(0, len(films), (config.batch_size,), generator=gen)
+        mirrored = torch.rand(config.batch_size, generator=gen) < 0.5
+        x = augment_mirror(data[idx], gen, config.occlude)
+        x = torch.where(mirrored[:, None, None], torch.flip(x, dims=[-1]), x)
+        return nn.functional.binary_cross_entropy_with_logits(mirror_logit(net, x), mirrored.float())
+
+    loop = run_epochs(
+        net,
+        step,
+        epochs=config.epochs,
+        steps_per_epoch=max(1, len(films) * config.views_per_film // config.batch_size),
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        progress=(lambda r: progress(r.epoch, r.epochs, r.loss, r.seconds)) if progress is not None else None,
+        should_cancel=should_cancel,
+    )
+    return MirrorTrainResult(
+        net=net,
+        history=[(r.epoch, r.loss, r.seconds) for r in loop.history],
+        cancelled=loop.cancelled,
+        seconds=loop.seconds,
+        n_films=len(films),
+    )

@@ -18,6 +18,9 @@ head's antisymmetric log-odds on that upright film and its mirror are added to t
 of "turned and mirrored" against "turned" (two independent experts, multiplied); the turn's
 probability is split by the sum. The net decides which turn; both decide whether a mirror came with
 it. The detector's input is then the head's size (256 px); the net reads the same films pooled 2 x 2.
+A laterality-marker head (`marker_net`, since orientation-v3) is a third opinion asked the same way
+on the same upright film: its log-odds come only from the film's two top corners, where the lead
+marker sits, and are added to the other two.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from ml.detectors.dihedral import (
     fix_for,
 )
 from ml.detectors.flags import FLIPPED, INVERTED, ROTATED, QCFlag
+from ml.detectors.marker_net import MarkerNet
 from ml.detectors.mirror_net import MirrorNet, half, mirror_logit
 from ml.detectors.orientation_net import OrientationNet, load_nets, save_net
 from ml.inference.preprocess import prepare_batch
@@ -96,19 +100,26 @@ def score_orientation(
 
 @torch.no_grad()
 def refine_mirror(
-    mirror: MirrorNet, images: np.ndarray | Sequence[np.ndarray], scores: OrientationScores
+    heads: MirrorNet | MarkerNet | Sequence[MirrorNet | MarkerNet],
+    images: np.ndarray | Sequence[np.ndarray],
+    scores: OrientationScores,
 ) -> OrientationScores:
-    """`scores` with each film's mirror question re-asked of the mirror head: for the most likely
-    turn k, P(k) + P(mirror, then k) is split anew by the net's log-odds of the mirror plus the head's
-    log-odds on the film turned back (a product of the two experts), and inverted back when the net
-    finds it inverted."""
-    x_all = _as_batch(images, mirror.size)
+    """`scores` with each film's mirror question re-asked of the heads (the mirror head, the marker
+    head, or both): for the most likely turn k, P(k) + P(mirror, then k) is split anew by the net's
+    log-odds of the mirror plus each head's log-odds on the film turned back (a product of the
+    experts), and inverted back when the net finds it inverted."""
+    heads = list(heads) if isinstance(heads, Sequence) else [heads]
+    if not heads or len({h.size for h in heads}) != 1:
+        raise InputError("refine_mirror needs one or more heads reading the same size")
+    size = heads[0].size
+    x_all = _as_batch(images, size)
     post = scores.orientation.astype(np.float64, copy=True)
     if not len(post):
         return scores
     turn = post[:, :4] + post[:, 4:]
     k_hat = turn.argmax(1)
-    mirror.eval()
+    for head in heads:
+        head.eval()
     log_odds = np.zeros(len(post))
     for k in range(4):
         idx = np.flatnonzero(k_hat == k)
@@ -120,11 +131,13 @@ def refine_mirror(
             inv = torch.from_numpy(scores.inverted[sel] >= 0.5)
             x = torch.where(inv[:, None, None], 255 - x, x)
             upright = torch.rot90(x, -k, dims=(-2, -1)) if k else x  # undo the turn: the film or its mirror
-            log_odds[sel] = mirror_logit(mirror, upright).double().numpy()
+            for head in heads:
+                log_odds[sel] += mirror_logit(head, upright).double().numpy()
     rows = np.arange(len(post))
     t = turn[rows, k_hat]
-    # two independent opinions on the mirror, added as log-odds: the net's (128 px, all 8 views) and
-    # the head's (256 px); either can carry a film the other finds ambiguous
+    # independent opinions on the mirror, added as log-odds: the net's (128 px, all 8 views), the
+    # mirror head's (256 px, whole film) and the marker head's (top corners); any can carry a film
+    # the others find ambiguous
     tiny = 1e-12
     net_log_odds = np.log(post[rows, 4 + k_hat] + tiny) - np.log(post[rows, k_hat] + tiny)
     p = 1.0 / (1.0 + np.exp(-(net_log_odds + log_odds)))
@@ -158,29 +171,36 @@ class OrientationDetector:
     threshold: float = DEFAULT_THRESHOLD
     metrics: dict[str, Any] = field(default_factory=dict)
     mirror: MirrorNet | None = None
+    marker: MarkerNet | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
             raise InputError(f"threshold must lie in (0, 1], got {self.threshold}")
-        if self.mirror is not None and self.mirror.size != 2 * self.net.size:
-            raise InputError(f"the mirror head must read twice the net's {self.net.size} px")
+        for name, head in (("mirror", self.mirror), ("marker", self.marker)):
+            if head is not None and head.size != 2 * self.net.size:
+                raise InputError(f"the {name} head must read twice the net's {self.net.size} px")
+
+    @property
+    def heads(self) -> list[MirrorNet | MarkerNet]:
+        """The heads that re-ask the left-right question (mirror, then marker), those present."""
+        return [h for h in (self.mirror, self.marker) if h is not None]
 
     @property
     def input_size(self) -> int:
-        """The size of the films it takes (the mirror head's when it has one)."""
-        return self.mirror.size if self.mirror is not None else self.net.size
+        """The size of the films it takes (the heads' when it has any)."""
+        return 2 * self.net.size if self.heads else self.net.size
 
     def net_inputs(self, images: np.ndarray | Sequence[np.ndarray]) -> np.ndarray:
         """What the orientation net reads: films at `input_size`, pooled 2 x 2 when the detector
-        has a mirror head (the same path the shipped detector was trained through)."""
+        has heads (the same path the shipped detector was trained through)."""
         x = _as_batch(images, self.input_size)
-        return half(x) if self.mirror is not None else x
+        return half(x) if self.heads else x
 
     def score(self, images: np.ndarray | Sequence[np.ndarray]) -> OrientationScores:
-        if self.mirror is None:
+        if not self.heads:
             return score_orientation(self.net, images)
         x = _as_batch(images, self.input_size)
-        return refine_mirror(self.mirror, x, score_orientation(self.net, half(x)))
+        return refine_mirror(self.heads, x, score_orientation(self.net, half(x)))
 
     def detect(
         self, images: np.ndarray | Sequence[np.ndarray], *, lateral: Sequence[bool] | None = None
@@ -237,22 +257,26 @@ class OrientationDetector:
             self.net,
             {"threshold": self.threshold, "metrics": self.metrics, **(metadata or {})},
             mirror=self.mirror,
+            marker=self.marker,
         )
 
     def config(self) -> dict[str, Any]:
         cfg: dict[str, Any] = dict(self.net.config())
         if self.mirror is not None:
             cfg["mirror"] = self.mirror.config()
+        if self.marker is not None:
+            cfg["marker"] = self.marker.config()
         return cfg
 
 
 def load_orientation_detector(path: str | Path) -> OrientationDetector:
-    net, mirror, meta = load_nets(path)
+    net, mirror, marker, meta = load_nets(path)
     return OrientationDetector(
         net=net,
         threshold=float(meta.get("threshold", DEFAULT_THRESHOLD)),
         metrics=dict(meta.get("metrics", {})),
         mirror=mirror,
+        marker=marker,
     )
 
 

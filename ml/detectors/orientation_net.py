@@ -8,7 +8,8 @@ away. ~0.5 M parameters at 128 px: it trains on a CPU in minutes and scores thou
 
 Saved as a plain dict (`format: arbiter-orientation`) loadable with `torch.load(weights_only=True)`.
 Version 2 may carry the left-right mirror head (`mirror_net.MirrorNet`) beside the net in the same
-file; version 1 files (no mirror head) still load.
+file, version 3 also the laterality-marker head (`marker_net.MarkerNet`); version 1 and 2 files
+(without them) still load.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ import torch
 from torch import nn
 
 from ml.detectors.dihedral import N_ORIENTATIONS
+from ml.detectors.marker_net import MarkerNet
 from ml.detectors.mirror_net import MirrorNet
 from ml.nets.errors import CheckpointError, InputError
 
 FORMAT = "arbiter-orientation"
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 DEFAULT_SIZE = 128
 DEFAULT_WIDTHS: tuple[int, ...] = (16, 32, 64, 96, 128)
 
@@ -74,8 +76,10 @@ def save_net(
     net: OrientationNet,
     metadata: dict[str, Any] | None = None,
     mirror: MirrorNet | None = None,
+    marker: MarkerNet | None = None,
 ) -> None:
-    """Write the net (and the mirror head, if any) atomically (a temporary file renamed into place)."""
+    """Write the net (and the mirror and marker heads, if any) atomically (a temporary file renamed
+    into place)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     payload: dict[str, Any] = {
@@ -90,18 +94,26 @@ def save_net(
             "config": mirror.config(),
             "state_dict": {k: v.detach().cpu() for k, v in mirror.state_dict().items()},
         }
+    if marker is not None:
+        payload["marker"] = {
+            "config": marker.config(),
+            "state_dict": {k: v.detach().cpu() for k, v in marker.state_dict().items()},
+        }
     torch.save(payload, tmp)
     tmp.replace(path)
 
 
 def load_net(path: str | Path) -> tuple[OrientationNet, dict[str, Any]]:
     """The net saved by `save_net` (CPU, eval mode) and its metadata."""
-    net, _, meta = load_nets(path)
+    net, _, _, meta = load_nets(path)
     return net, meta
 
 
-def load_nets(path: str | Path) -> tuple[OrientationNet, MirrorNet | None, dict[str, Any]]:
-    """The net, the mirror head (None in files without one) and the metadata saved by `save_net`."""
+def load_nets(
+    path: str | Path,
+) -> tuple[OrientationNet, MirrorNet | None, MarkerNet | None, dict[str, Any]]:
+    """The net, the mirror and marker heads (None in files without them) and the metadata saved by
+    `save_net`."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"orientation weights not found: {path}")
@@ -117,7 +129,7 @@ def load_nets(path: str | Path) -> tuple[OrientationNet, MirrorNet | None, dict[
             f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     cfg = payload.get("config") or {}
-    mirror = None
+    mirror = marker = None
     try:
         net = OrientationNet(int(cfg["size"]), tuple(int(w) for w in cfg["widths"]))
         net.load_state_dict(payload["state_dict"], strict=True)
@@ -126,9 +138,17 @@ def load_nets(path: str | Path) -> tuple[OrientationNet, MirrorNet | None, dict[
             mirror = MirrorNet(int(mcfg["size"]), tuple(int(w) for w in mcfg["widths"]))
             mirror.load_state_dict(payload["mirror"]["state_dict"], strict=True)
             mirror.eval()
+        if payload.get("marker") is not None:
+            kcfg = payload["marker"]["config"]
+            widths = tuple(int(w) for w in kcfg["widths"])
+            marker = MarkerNet(int(kcfg["size"]), float(kcfg["corner"]), widths)
+            marker.load_state_dict(payload["marker"]["state_dict"], strict=True)
+            marker.eval()
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{path.name}: weights do not match their config: {exc}") from exc
     if mirror is not None and mirror.size != 2 * net.size:
         raise CheckpointError(f"{path.name}: the mirror head reads {mirror.size} px, not twice {net.size}")
+    if marker is not None and marker.size != 2 * net.size:
+        raise CheckpointError(f"{path.name}: the marker head reads {marker.size} px, not twice {net.size}")
     net.eval()
-    return net, mirror, dict(payload.get("metadata") or {})
+    return net, mirror, marker, dict(payload.get("metadata") or {})

@@ -3,13 +3,12 @@
 Each batch draws films, varies them as real films vary (gamma, contrast, a little zoom and shift),
 then turns / mirrors each by a random element of the dihedral group and inverts half of them; the
 net learns to name both. The same function fine-tunes a net (start from `init`, a lower rate, fewer
-epochs). Progress is reported once per epoch and `should_cancel` is asked between batches.
+epochs). The loop itself (optimiser, schedule, progress once per epoch, `should_cancel` asked
+between batches) is `self_training.run_epochs`, shared with the mirror and marker heads.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from torch import nn
 
 from ml.detectors.dihedral import N_ORIENTATIONS, apply_torch
 from ml.detectors.orientation_net import DEFAULT_SIZE, OrientationNet
+from ml.detectors.self_training import EpochReport, run_epochs
 from ml.nets.errors import InputError
 
 
@@ -37,14 +37,6 @@ class OrientationTrainConfig:
             raise InputError("epochs, views_per_film must be >= 1 and batch_size >= 2")
         if self.lr <= 0:
             raise InputError("lr must be positive")
-
-
-@dataclass(frozen=True)
-class EpochReport:
-    epoch: int
-    epochs: int
-    loss: float
-    seconds: float
 
 
 @dataclass
@@ -108,39 +100,25 @@ def train_orientation(
         raise InputError(f"the net takes {net.size} px films, the config says {config.size}")
     gen = torch.Generator().manual_seed(config.seed)
     data = torch.from_numpy(np.ascontiguousarray(films))
-    per_epoch = max(1, len(films) * config.views_per_film // config.batch_size)
-    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, config.lr, total_steps=config.epochs * per_epoch)
-    result = OrientationTrainResult(net=net, n_films=len(films))
-    t0 = time.perf_counter()
-    for epoch in range(1, config.epochs + 1):
-        net.train()
-        total, t_epoch = 0.0, time.perf_counter()
-        for _ in range(per_epoch):
-            if should_cancel is not None and should_cancel():
-                result.cancelled = True
-                break
-            idx = torch.randint(0, len(films), (config.batch_size,), generator=gen)
-            g = torch.randint(0, N_ORIENTATIONS, (config.batch_size,), generator=gen)
-            inv = torch.rand(config.batch_size, generator=gen) < 0.5
-            x = distort_batch(augment(data[idx], gen), g, inv)
-            logits, inv_logits = net(x)
-            loss = nn.functional.cross_entropy(logits, g) + nn.functional.cross_entropy(
-                inv_logits, inv.long()
-            )
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss.item())
-        if result.cancelled:
-            break
-        report = EpochReport(epoch, config.epochs, total / per_epoch, time.perf_counter() - t_epoch)
-        if not math.isfinite(report.loss):
-            raise InputError("training diverged (loss is not finite)")
-        result.history.append(report)
-        if progress is not None:
-            progress(report)
-    net.eval()
-    result.seconds = time.perf_counter() - t0
-    return result
+
+    def step() -> torch.Tensor:
+        idx = torch.randint(0, len(films), (config.batch_size,), generator=gen)
+        g = torch.randint(0, N_ORIENTATIONS, (config.batch_size,), generator=gen)
+        inv = torch.rand(config.batch_size, generator=gen) < 0.5
+        x = distort_batch(augment(data[idx], gen), g, inv)
+        logits, inv_logits = net(x)
+        return nn.functional.cross_entropy(logits, g) + nn.functional.cross_entropy(inv_logits, inv.long())
+
+    loop = run_epochs(
+        net,
+        step,
+        epochs=config.epochs,
+        steps_per_epoch=max(1, len(films) * config.views_per_film // config.batch_size),
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        progress=progress,
+        should_cancel=should_cancel,
+    )
+    return OrientationTrainResult(
+        net=net, history=loop.history, cancelled=loop.cancelled, seconds=loop.seconds, n_films=len(films)
+    )

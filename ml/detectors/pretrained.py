@@ -3,12 +3,15 @@
 `build_pretrained` trains the net from real development films (the training side of the patient
 split in `devfilms`, never the held-out side) plus synthetic chest films rendered by the project's
 own generator, and the left-right mirror head (`mirror_net`, 256 px) from the same films; then it
+the laterality-marker head (`marker_net`, the films' top corners at 256 px, real films only: the
+synthetic ones carry no marker); then it
 measures the detector and the rule baseline on the held-out films with every distortion injected,
-and writes the weights (`weights/orientation-v1.pt`, ~4 MB: net and mirror head in one file) and a
+and writes the weights (`weights/orientation-v1.pt`, ~4 MB: net and both heads in one file) and a
 JSON record beside them: the films used, the split, the configuration, the training time and the
 held-out metrics. Rerun it with `manage.py build_qc_detector`; `--split-salt` holds a different
 third of the patients aside (to check a change generalises); `--remeasure` measures built weights
-again (same weights, after a change to how they score). No weights from outside the project.
+again (same weights, after a change to how they score); `--net-from` / `--mirror-from` keep the net
+/ the mirror head of an earlier build and train only what is left. No weights from outside the project.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import torch
 from ml.detectors.baseline import baseline_scores
 from ml.detectors.devfilms import HELD_OUT_PERCENT, SPLIT_SALT, FilmSet, load_films
 from ml.detectors.evaluation import ALL_DISTORTIONS, QCEvaluation, distort, evaluate
+from ml.detectors.marker_net import MarkerNet
 from ml.detectors.mirror_net import MirrorTrainConfig, half, train_mirror
 from ml.detectors.orientation import (
     DEFAULT_THRESHOLD,
@@ -41,12 +45,19 @@ from ml.inference.preprocess import prepare
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_PATH = WEIGHTS_DIR / "orientation-v1.pt"
 RECORD_PATH = WEIGHTS_DIR / "orientation-v1.json"
-VERSION_TAG = "orientation-pretrained-v2"
+VERSION_TAG = "orientation-pretrained-v3"
+#: The marker head: no occlusion (a blanked corner hides the one cue it has), a few more epochs.
+MARKER_EPOCHS = 15
 
 
 def load_pretrained(path: str | Path = WEIGHTS_PATH) -> OrientationDetector:
     """The shipped detector (CPU, eval mode)."""
     return load_orientation_detector(path)
+
+
+def _seeded_marker(config: MirrorTrainConfig) -> MarkerNet:
+    torch.manual_seed(config.seed)
+    return MarkerNet(config.size)
 
 
 def synthetic_films(n: int, size: int, seed: int = 15) -> np.ndarray:
@@ -79,22 +90,29 @@ def build_pretrained(
     n_synthetic: int = 200,
     config: OrientationTrainConfig | None = None,
     mirror_config: MirrorTrainConfig | None = None,
+    marker_config: MirrorTrainConfig | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     split_salt: str = SPLIT_SALT,
     net_from: str | Path | None = None,
+    mirror_from: str | Path | None = None,
     progress: Callable[[EpochReport], None] | None = None,
     mirror_progress: Callable[[int, int, float, float], None] | None = None,
+    marker_progress: Callable[[int, int, float, float], None] | None = None,
 ) -> dict[str, Any]:
     """Train, measure and write the shipped detector and its record; returns the record.
 
     `net_from`: take the orientation net from that weights file (e.g. the previous build) instead
     of training it, and train only the mirror head; the record names the file, its own record's
-    training films and time, and how many of this split's held-out films that net trained on."""
+    training films and time, and how many of this split's held-out films that net trained on.
+    `mirror_from`: likewise take the mirror head from that file."""
     out = Path(out)
     config = config or OrientationTrainConfig()
     mirror_config = mirror_config or MirrorTrainConfig(seed=config.seed, size=2 * config.size)
-    if mirror_config.size != 2 * config.size:
-        raise ValueError("the mirror head reads films at twice the orientation net's size")
+    marker_config = marker_config or MirrorTrainConfig(
+        epochs=MARKER_EPOCHS, occlude=0.0, seed=config.seed, size=2 * config.size
+    )
+    if mirror_config.size != 2 * config.size or marker_config.size != 2 * config.size:
+        raise ValueError("the mirror and marker heads read films at twice the orientation net's size")
     # one load at the mirror head's size; the net reads the same films pooled 2 x 2, as in QC
     films = load_films(dev_folder, mirror_config.size)
     train, held = films.split(split_salt)
@@ -126,8 +144,42 @@ def build_pretrained(
         net = result.net
         net_seconds, net_epochs = result.seconds, len(result.history)
         net_loss = round(result.history[-1].loss, 4) if result.history else None
-    mirror = train_mirror(pool, config=mirror_config, progress=mirror_progress)
-    detector = OrientationDetector(net=net, threshold=threshold, mirror=mirror.net)
+    mirror_reused: dict[str, Any] | None = None
+    if mirror_from is not None:
+        mirror_from = Path(mirror_from)
+        mirror_net = load_orientation_detector(mirror_from).mirror
+        if mirror_net is None or mirror_net.size != mirror_config.size:
+            raise ValueError(f"{mirror_from.name} holds no {mirror_config.size} px mirror head")
+        prior_path = mirror_from.with_suffix(".json")
+        prior = json.loads(prior_path.read_text()) if prior_path.is_file() else {}
+        mirror_reused = {
+            "file": mirror_from.name,
+            "sha256": sha256_file(mirror_from),
+            "version": prior.get("version"),
+            "split_salt": prior.get("data", {}).get("split_salt"),
+            "held_out_films_it_trained_on": (
+                len(set(prior.get("data", {}).get("train_films", [])) & set(held.names)) if prior else None
+            ),
+            "training_seconds": prior.get("training", {}).get("mirror_seconds"),
+            "epochs": prior.get("training", {}).get("mirror_epochs"),
+            "config": prior.get("mirror_config"),
+        }
+        mirror_seconds = float(mirror_reused["training_seconds"] or 0.0)
+        mirror_epochs, mirror_loss = 0, None
+        if prior.get("mirror_config"):
+            mirror_config = MirrorTrainConfig(**prior["mirror_config"])
+    else:
+        mirror = train_mirror(pool, config=mirror_config, progress=mirror_progress)
+        mirror_net, mirror_seconds, mirror_epochs = mirror.net, mirror.seconds, len(mirror.history)
+        mirror_loss = round(mirror.history[-1][1], 4) if mirror.history else None
+    # the marker head learns from real films only: the synthetic films carry no marker
+    marker = train_mirror(
+        train.films,
+        config=marker_config,
+        init=_seeded_marker(marker_config),
+        progress=marker_progress,
+    )
+    detector = OrientationDetector(net=net, threshold=threshold, mirror=mirror_net, marker=marker.net)
     t0 = time.perf_counter()
     learned = evaluate_on(held.films, detector.score, threshold)
     seconds_scoring = time.perf_counter() - t0
@@ -151,17 +203,23 @@ def build_pretrained(
         },
         "config": asdict(config),
         "mirror_config": asdict(mirror_config),
+        "marker_config": {**asdict(marker_config), **marker.net.config()},
         "input_size": detector.input_size,
         "threshold": threshold,
         "training": {
-            "seconds": round(net_seconds + mirror.seconds, 1),
+            "seconds": round(net_seconds + mirror_seconds + marker.seconds, 1),
             "orientation_seconds": round(net_seconds, 1),
             "orientation_net_from": reused,
-            "mirror_seconds": round(mirror.seconds, 1),
+            "mirror_seconds": round(mirror_seconds, 1),
+            "mirror_head_from": mirror_reused,
+            "marker_seconds": round(marker.seconds, 1),
             "epochs": net_epochs,
-            "mirror_epochs": len(mirror.history),
+            "mirror_epochs": mirror_epochs,
+            "marker_epochs": len(marker.history),
             "final_loss": net_loss,
-            "mirror_final_loss": round(mirror.history[-1][1], 4) if mirror.history else None,
+            "mirror_final_loss": mirror_loss,
+            "marker_final_loss": round(marker.history[-1][1], 4) if marker.history else None,
+            "marker_films": len(train.films),
             "torch_threads": torch.get_num_threads(),
             "cpu_count": os.cpu_count(),
             "machine": platform.machine(),

@@ -2,14 +2,16 @@
 
     python manage.py build_qc_detector --folder ../shared/data/nih-cxr-dev [--synthetic 200]
                                        [--epochs 24] [--mirror-epochs 10] [--split-salt S]
-                                       [--net-from WEIGHTS] [--remeasure]
+                                       [--marker-epochs 15] [--net-from WEIGHTS]
+                                       [--mirror-from WEIGHTS] [--remeasure]
                                        [--out ml/detectors/weights/orientation-v1.pt]
 
 Trains on the training side of the patient split of the real films plus synthetic films from the
 project's own generator (no weights from outside), measures it and the rule baseline on the
 held-out side, and writes the weights and their JSON record (films, split, configuration, training
 time, held-out metrics). The left-right mirror head trains after the net, from the same films at
-256 px. `--split-salt arbiter-qc-split-b` holds a different third of the patients aside (write it
+256 px, then the laterality-marker head from the real films' top corners. `--split-salt
+arbiter-qc-split-b` holds a different third of the patients aside (write it
 with `--out` elsewhere: the shipped file uses the default split). See ml.detectors.pretrained.
 """
 
@@ -21,7 +23,7 @@ from ml.detectors.devfilms import SPLIT_SALT
 from ml.detectors.evaluation import QCEvaluation, format_evaluation
 from ml.detectors.mirror_net import MirrorTrainConfig
 from ml.detectors.orientation_training import EpochReport, OrientationTrainConfig
-from ml.detectors.pretrained import WEIGHTS_PATH, build_pretrained, remeasure
+from ml.detectors.pretrained import MARKER_EPOCHS, WEIGHTS_PATH, build_pretrained, remeasure
 from ml.nets.errors import ModelError
 
 
@@ -44,6 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--synthetic", type=int, default=200, help="synthetic films added to training")
         parser.add_argument("--epochs", type=int, default=OrientationTrainConfig().epochs)
         parser.add_argument("--mirror-epochs", type=int, default=MirrorTrainConfig().epochs)
+        parser.add_argument("--marker-epochs", type=int, default=MARKER_EPOCHS)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--split-salt", default=SPLIT_SALT, help="which patients are held out")
         parser.add_argument(
@@ -57,6 +60,12 @@ class Command(BaseCommand):
             help="take the orientation net from this weights file (e.g. the shipped one) and train "
             "only the mirror head; the record says so",
         )
+        parser.add_argument(
+            "--mirror-from",
+            default=None,
+            help="take the mirror head from this weights file too (train only the marker head when "
+            "--net-from names the same file); the record says so",
+        )
         parser.add_argument("--out", default=str(WEIGHTS_PATH))
 
     def handle(self, *args, **opts) -> None:
@@ -66,9 +75,15 @@ class Command(BaseCommand):
         def mirror_progress(epoch: int, epochs: int, loss: float, seconds: float) -> None:
             self.stdout.write(f"mirror head epoch {epoch}/{epochs}: loss {loss:.4f} ({seconds:.1f} s)")
 
+        def marker_progress(epoch: int, epochs: int, loss: float, seconds: float) -> None:
+            self.stdout.write(f"marker head epoch {epoch}/{epochs}: loss {loss:.4f} ({seconds:.1f} s)")
+
         config = OrientationTrainConfig(epochs=opts["epochs"], seed=opts["seed"])
         mirror_config = MirrorTrainConfig(
             epochs=opts["mirror_epochs"], seed=opts["seed"], size=2 * config.size
+        )
+        marker_config = MirrorTrainConfig(
+            epochs=opts["marker_epochs"], occlude=0.0, seed=opts["seed"], size=2 * config.size
         )
         if opts["remeasure"]:
             try:
@@ -89,20 +104,24 @@ class Command(BaseCommand):
                 n_synthetic=opts["synthetic"],
                 config=config,
                 mirror_config=mirror_config,
+                marker_config=marker_config,
                 split_salt=opts["split_salt"],
                 net_from=opts["net_from"],
+                mirror_from=opts["mirror_from"],
                 progress=progress,
                 mirror_progress=mirror_progress,
+                marker_progress=marker_progress,
             )
-        except ModelError as exc:
+        except (ModelError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         held = record["held_out"]
         self.stdout.write(format_evaluation(_evaluation(held["learned"]), "learned, held-out films"))
         self.stdout.write(format_evaluation(_evaluation(held["baseline_rules"]), "rule baseline, same films"))
         t = record["training"]
         self.stdout.write(
-            f"trained {t['epochs']} + {t['mirror_epochs']} (mirror head) epochs in {t['seconds']} s "
-            f"({t['orientation_seconds']} + {t['mirror_seconds']} s) on "
+            f"trained {t['epochs']} + {t['mirror_epochs']} (mirror head) + {t['marker_epochs']} (marker "
+            f"head) epochs in {t['seconds']} s ({t['orientation_seconds']} + {t['mirror_seconds']} + "
+            f"{t['marker_seconds']} s) on "
             f"{len(record['data']['train_films'])} real + "
             f"{record['data']['synthetic_films']['n']} synthetic films; "
             f"wrote {record['weights']['file']} ({record['weights']['bytes']} bytes)"
@@ -113,4 +132,10 @@ class Command(BaseCommand):
                 f"orientation net taken from {reused['file']} ({reused['version']}, trained in "
                 f"{reused['training_seconds']} s; {reused['held_out_films_it_trained_on']} of these "
                 f"held-out films were among its training films)"
+            )
+        if t["mirror_head_from"]:
+            m = t["mirror_head_from"]
+            self.stdout.write(
+                f"mirror head taken from {m['file']} ({m['version']}, trained in {m['training_seconds']} s; "
+                f"{m['held_out_films_it_trained_on']} of these held-out films were among its training films)"
             )

@@ -273,7 +273,7 @@ def orientation_detector(
     # about FINE_TUNE_SAMPLES turned / mirrored / inverted views per epoch, whatever the pool's size
     views = min(8, max(1, FINE_TUNE_SAMPLES // len(arrays)))
     # the net is fine-tuned on what it reads (pooled 2 x 2 from the mirror head's size); the mirror
-    # head, trained on development films at 256 px, is kept as shipped
+    # and marker heads, trained on development films at 256 px, are kept as shipped
     config = OrientationTrainConfig(
         epochs=epochs, lr=FINE_TUNE_LR, seed=options.seed, size=base.net.size, views_per_film=views
     )
@@ -283,7 +283,9 @@ def orientation_detector(
         init=base.net,
         progress=(lambda r: progress(r.epoch, r.epochs)) if progress is not None else None,
     )
-    tuned = OrientationDetector(net=result.net, threshold=base.threshold, mirror=base.mirror)
+    tuned = OrientationDetector(
+        net=result.net, threshold=base.threshold, mirror=base.mirror, marker=base.marker
+    )
     metrics = {
         "origin": current.version_tag if current is not None else VERSION_TAG,
         "fine_tuned_on": len(arrays),
