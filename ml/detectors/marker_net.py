@@ -22,6 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ml.detectors.conv_stages import conv_stages
 from ml.detectors.mirror_net import MIRROR_SIZE
 from ml.nets.errors import InputError
 
@@ -45,19 +46,7 @@ class MarkerNet(nn.Module):
         if self.side < 2 ** len(widths):
             raise InputError(f"a {self.side} px corner is too small for {len(widths)} stages")
         self.widths = tuple(int(w) for w in widths)
-        layers: list[nn.Module] = []
-        c = 1
-        for w in self.widths:
-            layers += [
-                nn.Conv2d(c, w, 3, 2, 1, bias=False),
-                nn.BatchNorm2d(w),
-                nn.ReLU(inplace=True),
-                nn.Conv2d(w, w, 3, 1, 1, bias=False),
-                nn.BatchNorm2d(w),
-                nn.ReLU(inplace=True),
-            ]
-            c = w
-        self.features = nn.Sequential(*layers)
+        self.features, c = conv_stages(self.widths)
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(2 * c, 1)
 

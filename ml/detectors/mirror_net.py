@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ml.detectors.conv_stages import conv_stages
 from ml.detectors.self_training import run_epochs
 from ml.nets.errors import InputError
 
@@ -58,21 +59,8 @@ class MirrorNet(nn.Module):
             raise InputError(f"input size {size} must be a multiple of {step}")
         self.size = int(size)
         self.widths = tuple(int(w) for w in widths)
-        layers: list[nn.Module] = []
-        c = 1
-        for i, w in enumerate(self.widths):
-            # the stem cuts 4 x 4 patches (full-resolution detail, a quarter of the cost), then halves
-            first = nn.Conv2d(c, w, 4, 4, 0, bias=False) if i == 0 else nn.Conv2d(c, w, 3, 2, 1, bias=False)
-            layers += [
-                first,
-                nn.BatchNorm2d(w),
-                nn.ReLU(inplace=True),
-                nn.Conv2d(w, w, 3, 1, 1, bias=False),
-                nn.BatchNorm2d(w),
-                nn.ReLU(inplace=True),
-            ]
-            c = w
-        self.features = nn.Sequential(*layers)
+        # the stem cuts 4 x 4 patches (full-resolution detail, a quarter of the cost), then halves
+        self.features, c = conv_stages(self.widths, patch=4)
         side = size // step
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(c * side * side, 1)

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ml.detectors.conv_stages import conv_stages
 from ml.detectors.dihedral import N_ORIENTATIONS
 from ml.detectors.marker_net import MarkerNet
 from ml.detectors.mirror_net import MirrorNet
@@ -42,19 +43,7 @@ class OrientationNet(nn.Module):
             raise InputError(f"input size {size} must be a multiple of {2 ** len(widths)}")
         self.size = int(size)
         self.widths = tuple(int(w) for w in widths)
-        layers: list[nn.Module] = []
-        c = 1
-        for w in self.widths:
-            layers += [
-                nn.Conv2d(c, w, 3, 2, 1, bias=False),
-                nn.BatchNorm2d(w),
-                nn.ReLU(inplace=True),
-                nn.Conv2d(w, w, 3, 1, 1, bias=False),
-                nn.BatchNorm2d(w),
-                nn.ReLU(inplace=True),
-            ]
-            c = w
-        self.features = nn.Sequential(*layers)
+        self.features, c = conv_stages(self.widths)
         side = size // 2 ** len(widths)
         self.dropout = nn.Dropout(0.3)
         self.head = nn.Linear(c * side * side, N_ORIENTATIONS + 2)
