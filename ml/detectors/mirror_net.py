@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from ml.detectors.conv_stages import conv_stages
-from ml.detectors.self_training import run_epochs
+from ml.detectors.self_training import run_epochs, training_films
 from ml.nets.errors import InputError
 
 MIRROR_SIZE = 256
@@ -149,17 +149,11 @@ def train_mirror(
 ) -> MirrorTrainResult:
     """Train on upright, unmirrored uint8 films `[N, S, S]`: each step shows films, some mirrored,
     and asks which (the antisymmetric logit sees the film and its mirror together)."""
-    films = np.asarray(films)
-    if films.ndim != 3 or films.dtype != np.uint8 or films.shape[1:] != (config.size, config.size):
-        raise InputError(
-            f"expected uint8 films [N, {config.size}, {config.size}], got {films.dtype} {films.shape}"
-        )
-    if len(films) < 2:
-        raise InputError(f"need at least 2 films to train, got {len(films)}")
+    films = training_films(films, config.size)
     torch.manual_seed(config.seed)
     net = init if init is not None else MirrorNet(config.size)
     gen = torch.Generator().manual_seed(config.seed)
-    data = torch.from_numpy(np.ascontiguousarray(films))
+    data = torch.from_numpy(films)
 
     def step() -> torch.Tensor:
         idx = torch.randint(0, len(films), (config.batch_size,), generator=gen)

@@ -18,7 +18,7 @@ from torch import nn
 
 from ml.detectors.dihedral import N_ORIENTATIONS, apply_torch
 from ml.detectors.orientation_net import DEFAULT_SIZE, OrientationNet
-from ml.detectors.self_training import EpochReport, run_epochs
+from ml.detectors.self_training import EpochReport, run_epochs, training_films
 from ml.nets.errors import InputError
 
 
@@ -87,19 +87,13 @@ def train_orientation(
     should_cancel: Callable[[], bool] | None = None,
 ) -> OrientationTrainResult:
     """Train (or fine-tune `init`) on uint8 films `[N, S, S]` assumed upright and not inverted."""
-    films = np.asarray(films)
-    if films.ndim != 3 or films.dtype != np.uint8 or films.shape[1:] != (config.size, config.size):
-        raise InputError(
-            f"expected uint8 films [N, {config.size}, {config.size}], got {films.dtype} {films.shape}"
-        )
-    if len(films) < 2:
-        raise InputError(f"need at least 2 films to train, got {len(films)}")
+    films = training_films(films, config.size)
     torch.manual_seed(config.seed)
     net = init if init is not None else OrientationNet(config.size)
     if net.size != config.size:
         raise InputError(f"the net takes {net.size} px films, the config says {config.size}")
     gen = torch.Generator().manual_seed(config.seed)
-    data = torch.from_numpy(np.ascontiguousarray(films))
+    data = torch.from_numpy(films)
 
     def step() -> torch.Tensor:
         idx = torch.randint(0, len(films), (config.batch_size,), generator=gen)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -34,6 +35,17 @@ class LoopResult:
     history: list[EpochReport]
     cancelled: bool
     seconds: float
+
+
+def training_films(films: np.ndarray, size: int) -> np.ndarray:
+    """The films a trainer draws from, checked: uint8 `[N, size, size]`, at least two of them;
+    contiguous, so that `torch.from_numpy` shares them."""
+    films = np.asarray(films)
+    if films.ndim != 3 or films.dtype != np.uint8 or films.shape[1:] != (size, size):
+        raise InputError(f"expected uint8 films [N, {size}, {size}], got {films.dtype} {films.shape}")
+    if len(films) < 2:
+        raise InputError(f"need at least 2 films to train, got {len(films)}")
+    return np.ascontiguousarray(films)
 
 
 def run_epochs(
