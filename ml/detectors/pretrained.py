@@ -83,6 +83,26 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _taken_from(path: Path, held_names: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What this build's record says of a part taken from an earlier build's weights file (the file,
+    its hash, that build's version and split, how many of these held-out films it trained on), and
+    that build's own record ({} when it has none)."""
+    prior_path = path.with_suffix(".json")
+    prior = json.loads(prior_path.read_text()) if prior_path.is_file() else {}
+    data = prior.get("data", {})
+    trained = set(data.get("train_films", []))
+    taken = {
+        "file": path.name,
+        "sha256": sha256_file(path),
+        "version": prior.get("version"),
+        "split": data.get("split"),
+        "split_salt": data.get("split_salt"),
+        "train_films": len(trained) if prior else None,
+        "held_out_films_it_trained_on": len(trained & set(held_names)) if prior else None,
+    }
+    return taken, prior
+
+
 def build_pretrained(
     dev_folder: str | Path,
     out: str | Path = WEIGHTS_PATH,
@@ -124,20 +144,10 @@ def build_pretrained(
         net = load_orientation_detector(net_from).net
         if net.size != config.size:
             raise ValueError(f"{net_from.name} reads {net.size} px, the config says {config.size}")
-        prior_path = net_from.with_suffix(".json")
-        prior = json.loads(prior_path.read_text()) if prior_path.is_file() else {}
-        prior_train = set(prior.get("data", {}).get("train_films", []))
-        reused = {
-            "file": net_from.name,
-            "sha256": sha256_file(net_from),
-            "version": prior.get("version"),
-            "split": prior.get("data", {}).get("split"),
-            "train_films": len(prior_train) if prior else None,
-            "held_out_films_it_trained_on": len(prior_train & set(held.names)) if prior else None,
-            "training_seconds": prior.get("training", {}).get("orientation_seconds")
-            or prior.get("training", {}).get("seconds"),
-            "config": prior.get("config"),
-        }
+        reused, prior = _taken_from(net_from, held.names)
+        training = prior.get("training", {})
+        reused["training_seconds"] = training.get("orientation_seconds") or training.get("seconds")
+        reused["config"] = prior.get("config")
         net_seconds, net_epochs, net_loss = float(reused["training_seconds"] or 0.0), 0, None
     else:
         result = train_orientation(half(pool), config=config, progress=progress)
@@ -150,20 +160,11 @@ def build_pretrained(
         mirror_net = load_orientation_detector(mirror_from).mirror
         if mirror_net is None or mirror_net.size != mirror_config.size:
             raise ValueError(f"{mirror_from.name} holds no {mirror_config.size} px mirror head")
-        prior_path = mirror_from.with_suffix(".json")
-        prior = json.loads(prior_path.read_text()) if prior_path.is_file() else {}
-        mirror_reused = {
-            "file": mirror_from.name,
-            "sha256": sha256_file(mirror_from),
-            "version": prior.get("version"),
-            "split_salt": prior.get("data", {}).get("split_salt"),
-            "held_out_films_it_trained_on": (
-                len(set(prior.get("data", {}).get("train_films", [])) & set(held.names)) if prior else None
-            ),
-            "training_seconds": prior.get("training", {}).get("mirror_seconds"),
-            "epochs": prior.get("training", {}).get("mirror_epochs"),
-            "config": prior.get("mirror_config"),
-        }
+        mirror_reused, prior = _taken_from(mirror_from, held.names)
+        training = prior.get("training", {})
+        mirror_reused["training_seconds"] = training.get("mirror_seconds")
+        mirror_reused["epochs"] = training.get("mirror_epochs")
+        mirror_reused["config"] = prior.get("mirror_config")
         mirror_seconds = float(mirror_reused["training_seconds"] or 0.0)
         mirror_epochs, mirror_loss = 0, None
         if prior.get("mirror_config"):
