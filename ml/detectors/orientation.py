@@ -100,7 +100,7 @@ def score_orientation(
 
 @torch.no_grad()
 def refine_mirror(
-    heads: MirrorNet | MarkerNet | Sequence[MirrorNet | MarkerNet],
+    heads: Sequence[MirrorNet | MarkerNet],
     images: np.ndarray | Sequence[np.ndarray],
     scores: OrientationScores,
 ) -> OrientationScores:
@@ -108,7 +108,6 @@ def refine_mirror(
     head, or both): for the most likely turn k, P(k) + P(mirror, then k) is split anew by the net's
     log-odds of the mirror plus each head's log-odds on the film turned back (a product of the
     experts), and inverted back when the net finds it inverted."""
-    heads = list(heads) if isinstance(heads, Sequence) else [heads]
     if not heads or len({h.size for h in heads}) != 1:
         raise InputError("refine_mirror needs one or more heads reading the same size")
     size = heads[0].size

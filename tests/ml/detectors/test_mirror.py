@@ -17,25 +17,17 @@ from ml.detectors.mirror_net import (
 from ml.detectors.orientation import OrientationDetector, load_orientation_detector
 from ml.detectors.orientation_net import FORMAT, OrientationNet
 from ml.nets.errors import CheckpointError, InputError
+from tests.support.batchnorm import randomised_bn
 
 SIZE = 32  # the orientation net's; the mirror head reads twice that
 WIDTHS = (4, 6, 8, 8)
 
 
-def _randomise_bn(net: torch.nn.Module) -> torch.nn.Module:
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.2, 0.2)
-                m.running_var.uniform_(0.5, 2.0)
-    return net.eval()
-
-
 @pytest.fixture(scope="module")
 def detector() -> OrientationDetector:
     torch.manual_seed(5)
-    net = _randomise_bn(OrientationNet(SIZE, (4, 6, 8, 8, 8)))
-    mirror = _randomise_bn(MirrorNet(2 * SIZE, WIDTHS))
+    net = randomised_bn(OrientationNet(SIZE, (4, 6, 8, 8, 8)))
+    mirror = randomised_bn(MirrorNet(2 * SIZE, WIDTHS))
     with torch.no_grad():  # decided verdicts, not near-ties between turns
         net.head.weight.mul_(40.0)
         mirror.head.weight.mul_(40.0)
@@ -73,12 +65,12 @@ def test_the_net_decides_the_turn_and_both_the_mirror(detector, films):
     plain = plain_scores.orientation
     np.testing.assert_allclose(
         detector.score(films).orientation,
-        refine_mirror(detector.mirror, films, plain_scores).orientation,
+        refine_mirror([detector.mirror], films, plain_scores).orientation,
         atol=1e-6,
     )
     # films the net calls inverted are inverted back before the head looks
     inverted = np.arange(len(films)) % 2 == 0
-    scores = refine_mirror(detector.mirror, films, OrientationScores(plain, inverted.astype(float)))
+    scores = refine_mirror([detector.mirror], films, OrientationScores(plain, inverted.astype(float)))
     refined = scores.orientation
     turn = plain[:, :4] + plain[:, 4:]
     np.testing.assert_allclose(refined[:, :4] + refined[:, 4:], turn, atol=1e-6)
