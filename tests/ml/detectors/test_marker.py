@@ -12,19 +12,11 @@ from ml.detectors.mirror_net import MirrorNet, MirrorTrainConfig, mirror_logit, 
 from ml.detectors.orientation import OrientationDetector, load_orientation_detector
 from ml.detectors.orientation_net import FORMAT_VERSION, OrientationNet
 from ml.nets.errors import CheckpointError, InputError
+from tests.support.batchnorm import randomised_bn
 
 SIZE = 32  # the orientation net's; the heads read twice that
 S = 2 * SIZE
 WIDTHS = (4, 6, 8)
-
-
-def _randomise_bn(net: torch.nn.Module) -> torch.nn.Module:
-    with torch.no_grad():
-        for m in net.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.2, 0.2)
-                m.running_var.uniform_(0.5, 2.0)
-    return net.eval()
 
 
 def _with_l_marker(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -39,7 +31,7 @@ def _with_l_marker(rng: np.random.Generator, n: int) -> np.ndarray:
 @pytest.fixture(scope="module")
 def marker() -> MarkerNet:
     torch.manual_seed(3)
-    net = _randomise_bn(MarkerNet(S, 0.45, WIDTHS))
+    net = randomised_bn(MarkerNet(S, 0.45, WIDTHS))
     with torch.no_grad():
         net.head.weight.mul_(20.0)
     return net
@@ -86,8 +78,8 @@ def test_it_learns_an_l_marker_from_films_assumed_upright():
 
 def test_weights_with_the_marker_head_round_trip_and_older_files_load(tmp_path, marker):
     torch.manual_seed(5)
-    net = _randomise_bn(OrientationNet(SIZE, (4, 6, 8, 8, 8)))
-    mirror = _randomise_bn(MirrorNet(S, (4, 6, 8, 8)))
+    net = randomised_bn(OrientationNet(SIZE, (4, 6, 8, 8, 8)))
+    mirror = randomised_bn(MirrorNet(S, (4, 6, 8, 8)))
     det = OrientationDetector(net=net, mirror=mirror, marker=marker)
     films = np.random.default_rng(2).integers(0, 256, (6, S, S), dtype=np.uint8)
     det.save(tmp_path / "v3.pt")

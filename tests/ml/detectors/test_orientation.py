@@ -15,6 +15,7 @@ from ml.detectors.orientation import (
 from ml.detectors.orientation_net import OrientationNet
 from ml.detectors.orientation_training import OrientationTrainConfig, train_orientation
 from ml.nets.errors import CheckpointError, InputError
+from tests.support.batchnorm import randomised_bn
 
 SIZE = 32
 
@@ -22,13 +23,7 @@ SIZE = 32
 @pytest.fixture(scope="module")
 def net() -> OrientationNet:
     torch.manual_seed(3)
-    n = OrientationNet(SIZE, (4, 6, 8, 8, 8))
-    with torch.no_grad():  # non-trivial batch-norm statistics
-        for m in n.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.running_mean.uniform_(-0.2, 0.2)
-                m.running_var.uniform_(0.5, 2.0)
-    return n.eval()
+    return randomised_bn(OrientationNet(SIZE, (4, 6, 8, 8, 8)))
 
 
 @pytest.fixture(scope="module")
