@@ -32,6 +32,7 @@ from layouts.chestxray14 import DATA_ENTRY
 from ml.detectors.baseline import baseline_scores
 from ml.detectors.devfilms import SPLIT_SALT, load_films
 from ml.detectors.evaluation import ALL_DISTORTIONS, distort, evaluate, format_evaluation
+from ml.detectors.head_ensemble import members_of
 from ml.detectors.pretrained import WEIGHTS_PATH, load_pretrained
 
 DEFAULT_FOLDER = (
@@ -102,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(x)} real films ({args.split} split of {args.folder.name}, patients split by {salt!r}), "
         f"{len(everything)} scored with every distortion"
     )
-    names = [n for n, h in (("256 px mirror head", detector.mirror), ("marker head", detector.marker)) if h]
+    names = [
+        f"{len(members_of(h))} x {n}"
+        for n, h in (("256 px mirror head", detector.mirror), ("marker head", detector.marker))
+        if h is not None
+    ]
     head = "+ " + " + ".join(names) if names else "no heads"
     which = "shipped orientation-v1" if args.weights == WEIGHTS_PATH else args.weights.name
     print(format_evaluation(learned, f"learned ({which}, 8-orientation check {head})"))

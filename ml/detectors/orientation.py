@@ -14,13 +14,16 @@ Films known to be laterals are judged up to a left-right mirror (a lateral may f
 
 With a mirror head (`mirror_net`, shipped since orientation-v2) the left-right question is settled at
 twice the resolution: the net names the most likely turn, the film is turned back by it, and the
-head's antisymmetric log-odds on that upright film and its mirror are added to the net's own log-odds
-of "turned and mirrored" against "turned" (two independent experts, multiplied); the turn's
-probability is split by the sum. The net decides which turn; both decide whether a mirror came with
-it. The detector's input is then the head's size (256 px); the net reads the same films pooled 2 x 2.
-A laterality-marker head (`marker_net`, since orientation-v3) is a third opinion asked the same way
-on the same upright film: its log-odds come only from the film's two top corners, where the lead
-marker sits, and are added to the other two.
+head's antisymmetric log-odds on that upright film and its mirror decide whether a mirror came with
+the turn; the turn's probability is split by them. The net decides which turn. The detector's input
+is then the head's size (256 px); the net reads the same films pooled 2 x 2. A laterality-marker head
+(`marker_net`, since orientation-v3) is a second opinion asked the same way on the same upright film:
+its log-odds come only from the film's two top corners, where the lead marker sits, and are added to
+the mirror head's (two experts, multiplied). Each head may be an ensemble of seeds (`head_ensemble`,
+since orientation-v4), whose log-odds are the mean of its members'. The net's own mirror log-odds
+vote only in a detector without heads: it reads at half the heads' resolution what the mirror head
+reads, and on real held-out films it was the weakest of the three and wrong on the same films as the
+mirror head (ADR 0012, bench/qc/README.md).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from ml.detectors.dihedral import (
     COMPOSE,
@@ -43,8 +47,7 @@ from ml.detectors.dihedral import (
     fix_for,
 )
 from ml.detectors.flags import FLIPPED, INVERTED, ROTATED, QCFlag
-from ml.detectors.marker_net import MarkerNet
-from ml.detectors.mirror_net import MirrorNet, half, mirror_logit
+from ml.detectors.mirror_net import half, mirror_logit
 from ml.detectors.orientation_net import OrientationNet, load_nets, save_net
 from ml.inference.preprocess import prepare_batch
 from ml.nets.errors import InputError
@@ -100,14 +103,14 @@ def score_orientation(
 
 @torch.no_grad()
 def refine_mirror(
-    heads: Sequence[MirrorNet | MarkerNet],
+    heads: Sequence[nn.Module],
     images: np.ndarray | Sequence[np.ndarray],
     scores: OrientationScores,
 ) -> OrientationScores:
     """`scores` with each film's mirror question re-asked of the heads (the mirror head, the marker
-    head, or both): for the most likely turn k, P(k) + P(mirror, then k) is split anew by the net's
-    log-odds of the mirror plus each head's log-odds on the film turned back (a product of the
-    experts), and inverted back when the net finds it inverted."""
+    head, or both; each one head or an ensemble): for the most likely turn k, P(k) + P(mirror, then
+    k) is split anew by the sum of the heads' log-odds on the film turned back (a product of the
+    experts), and inverted back when the net finds it inverted. The net's own split is replaced."""
     if not heads or len({h.size for h in heads}) != 1:
         raise InputError("refine_mirror needs one or more heads reading the same size")
     size = heads[0].size
@@ -125,8 +128,8 @@ def refine_mirror(
         for lo in range(0, len(idx), BATCH):
             sel = idx[lo : lo + BATCH]
             x = torch.from_numpy(np.ascontiguousarray(x_all[sel]))
-            # the head learnt from films with normal grey levels: films the net finds inverted are
-            # inverted back before it looks (the inversion verdict does not turn with the film)
+            # the heads learnt from films with normal grey levels: films the net finds inverted are
+            # inverted back before they look (the inversion verdict does not turn with the film)
             inv = torch.from_numpy(scores.inverted[sel] >= 0.5)
             x = torch.where(inv[:, None, None], 255 - x, x)
             upright = torch.rot90(x, -k, dims=(-2, -1)) if k else x  # undo the turn: the film or its mirror
@@ -134,12 +137,9 @@ def refine_mirror(
                 log_odds[sel] += mirror_logit(head, upright).double().numpy()
     rows = np.arange(len(post))
     t = turn[rows, k_hat]
-    # independent opinions on the mirror, added as log-odds: the net's (128 px, all 8 views), the
-    # mirror head's (256 px, whole film) and the marker head's (top corners); any can carry a film
-    # the others find ambiguous
-    tiny = 1e-12
-    net_log_odds = np.log(post[rows, 4 + k_hat] + tiny) - np.log(post[rows, k_hat] + tiny)
-    p = 1.0 / (1.0 + np.exp(-(net_log_odds + log_odds)))
+    # independent opinions on the mirror, added as log-odds: the mirror head's (256 px, whole film)
+    # and the marker head's (top corners); either can carry a film the other finds ambiguous
+    p = 1.0 / (1.0 + np.exp(-log_odds))
     post[rows, k_hat] = t * (1.0 - p)
     post[rows, 4 + k_hat] = t * p
     return OrientationScores(post, scores.inverted)
@@ -169,8 +169,8 @@ class OrientationDetector:
     net: OrientationNet
     threshold: float = DEFAULT_THRESHOLD
     metrics: dict[str, Any] = field(default_factory=dict)
-    mirror: MirrorNet | None = None
-    marker: MarkerNet | None = None
+    mirror: nn.Module | None = None  # a `MirrorNet` or a `HeadEnsemble` of them
+    marker: nn.Module | None = None  # a `MarkerNet` or a `HeadEnsemble` of them
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -180,7 +180,7 @@ class OrientationDetector:
                 raise InputError(f"the {name} head must read twice the net's {self.net.size} px")
 
     @property
-    def heads(self) -> list[MirrorNet | MarkerNet]:
+    def heads(self) -> list[nn.Module]:
         """The heads that re-ask the left-right question (mirror, then marker), those present."""
         return [h for h in (self.mirror, self.marker) if h is not None]
 

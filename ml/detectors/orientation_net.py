@@ -8,8 +8,8 @@ away. ~0.5 M parameters at 128 px: it trains on a CPU in minutes and scores thou
 
 Saved as a plain dict (`format: arbiter-orientation`) loadable with `torch.load(weights_only=True)`.
 Version 2 may carry the left-right mirror head (`mirror_net.MirrorNet`) beside the net in the same
-file, version 3 also the laterality-marker head (`marker_net.MarkerNet`); version 1 and 2 files
-(without them) still load.
+file, version 3 also the laterality-marker head (`marker_net.MarkerNet`), version 4 several of each
+(`head_ensemble`: seeds averaged) as lists; version 1, 2 and 3 files still load.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from torch import nn
 
 from ml.detectors.conv_stages import conv_stages
 from ml.detectors.dihedral import N_ORIENTATIONS
+from ml.detectors.head_ensemble import ensemble, members_of
 from ml.detectors.marker_net import MarkerNet
 from ml.detectors.mirror_net import MirrorNet
 from ml.nets.errors import CheckpointError, InputError
 
 FORMAT = "arbiter-orientation"
-FORMAT_VERSION = 3
-READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (1, 2, 3, 4)
 DEFAULT_SIZE = 128
 DEFAULT_WIDTHS: tuple[int, ...] = (16, 32, 64, 96, 128)
 
@@ -60,15 +61,22 @@ class OrientationNet(nn.Module):
         return {"size": self.size, "widths": list(self.widths)}
 
 
+def _heads_payload(head: nn.Module) -> list[dict[str, Any]]:
+    return [
+        {"config": m.config(), "state_dict": {k: v.detach().cpu() for k, v in m.state_dict().items()}}
+        for m in members_of(head)
+    ]
+
+
 def save_net(
     path: str | Path,
     net: OrientationNet,
     metadata: dict[str, Any] | None = None,
-    mirror: MirrorNet | None = None,
-    marker: MarkerNet | None = None,
+    mirror: nn.Module | None = None,
+    marker: nn.Module | None = None,
 ) -> None:
-    """Write the net (and the mirror and marker heads, if any) atomically (a temporary file renamed
-    into place)."""
+    """Write the net (and the mirror and marker heads, if any, each one head or an ensemble) atomically
+    (a temporary file renamed into place)."""
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     payload: dict[str, Any] = {
@@ -79,15 +87,9 @@ def save_net(
         "metadata": metadata or {},
     }
     if mirror is not None:
-        payload["mirror"] = {
-            "config": mirror.config(),
-            "state_dict": {k: v.detach().cpu() for k, v in mirror.state_dict().items()},
-        }
+        payload["mirrors"] = _heads_payload(mirror)
     if marker is not None:
-        payload["marker"] = {
-            "config": marker.config(),
-            "state_dict": {k: v.detach().cpu() for k, v in marker.state_dict().items()},
-        }
+        payload["markers"] = _heads_payload(marker)
     torch.save(payload, tmp)
     tmp.replace(path)
 
@@ -98,11 +100,32 @@ def load_net(path: str | Path) -> tuple[OrientationNet, dict[str, Any]]:
     return net, meta
 
 
+def _mirror_head(entry: dict[str, Any]) -> MirrorNet:
+    cfg = entry["config"]
+    head = MirrorNet(int(cfg["size"]), tuple(int(w) for w in cfg["widths"]))
+    head.load_state_dict(entry["state_dict"], strict=True)
+    return head.eval()
+
+
+def _marker_head(entry: dict[str, Any]) -> MarkerNet:
+    cfg = entry["config"]
+    head = MarkerNet(int(cfg["size"]), float(cfg["corner"]), tuple(int(w) for w in cfg["widths"]))
+    head.load_state_dict(entry["state_dict"], strict=True)
+    return head.eval()
+
+
+def _entries(payload: dict[str, Any], one: str, many: str) -> list[dict[str, Any]]:
+    """A kind of head's saved entries: a list (version 4) or the single one (versions 2 and 3)."""
+    if payload.get(many) is not None:
+        return list(payload[many])
+    return [payload[one]] if payload.get(one) is not None else []
+
+
 def load_nets(
     path: str | Path,
-) -> tuple[OrientationNet, MirrorNet | None, MarkerNet | None, dict[str, Any]]:
-    """The net, the mirror and marker heads (None in files without them) and the metadata saved by
-    `save_net`."""
+) -> tuple[OrientationNet, nn.Module | None, nn.Module | None, dict[str, Any]]:
+    """The net, the mirror and marker heads (one head or an ensemble; None in files without them)
+    and the metadata saved by `save_net`."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"orientation weights not found: {path}")
@@ -118,22 +141,14 @@ def load_nets(
             f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     cfg = payload.get("config") or {}
-    mirror = marker = None
     try:
         net = OrientationNet(int(cfg["size"]), tuple(int(w) for w in cfg["widths"]))
         net.load_state_dict(payload["state_dict"], strict=True)
-        if payload.get("mirror") is not None:
-            mcfg = payload["mirror"]["config"]
-            mirror = MirrorNet(int(mcfg["size"]), tuple(int(w) for w in mcfg["widths"]))
-            mirror.load_state_dict(payload["mirror"]["state_dict"], strict=True)
-            mirror.eval()
-        if payload.get("marker") is not None:
-            kcfg = payload["marker"]["config"]
-            widths = tuple(int(w) for w in kcfg["widths"])
-            marker = MarkerNet(int(kcfg["size"]), float(kcfg["corner"]), widths)
-            marker.load_state_dict(payload["marker"]["state_dict"], strict=True)
-            marker.eval()
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        mirrors = [_mirror_head(e) for e in _entries(payload, "mirror", "mirrors")]
+        markers = [_marker_head(e) for e in _entries(payload, "marker", "markers")]
+        mirror = ensemble(mirrors) if mirrors else None
+        marker = ensemble(markers) if markers else None
+    except (KeyError, TypeError, ValueError, RuntimeError, InputError) as exc:
         raise CheckpointError(f"{path.name}: weights do not match their config: {exc}") from exc
     if mirror is not None and mirror.size != 2 * net.size:
         raise CheckpointError(f"{path.name}: the mirror head reads {mirror.size} px, not twice {net.size}")

@@ -2,11 +2,12 @@
 
 `build_pretrained` trains the net from real development films (the training side of the patient
 split in `devfilms`, never the held-out side) plus synthetic chest films rendered by the project's
-own generator, and the left-right mirror head (`mirror_net`, 256 px) from the same films; then it
+own generator, and the left-right mirror head (`mirror_net`, 256 px) from the same films; then
 the laterality-marker head (`marker_net`, the films' top corners at 256 px, real films only: the
-synthetic ones carry no marker); then it
+synthetic ones carry no marker). Each head is trained `HEAD_SEEDS` times from consecutive seeds and
+shipped as their ensemble (`head_ensemble`: the seeds' log-odds averaged). Then it
 measures the detector and the rule baseline on the held-out films with every distortion injected,
-and writes the weights (`weights/orientation-v1.pt`, ~4 MB: net and both heads in one file) and a
+and writes the weights (`weights/orientation-v1.pt`, ~9 MB: the net and both ensembles in one file) and a
 JSON record beside them: the films used, the split, the configuration, the training time and the
 held-out metrics. Rerun it with `manage.py build_qc_detector`; `--split-salt` holds a different
 third of the patients aside (to check a change generalises); `--remeasure` measures built weights
@@ -22,7 +23,7 @@ import os
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ import torch
 from ml.detectors.baseline import baseline_scores
 from ml.detectors.devfilms import HELD_OUT_PERCENT, SPLIT_SALT, FilmSet, load_films
 from ml.detectors.evaluation import ALL_DISTORTIONS, QCEvaluation, distort, evaluate
+from ml.detectors.head_ensemble import ensemble, members_of
 from ml.detectors.marker_net import MarkerNet
 from ml.detectors.mirror_net import MirrorTrainConfig, half, train_mirror
 from ml.detectors.orientation import (
@@ -45,9 +47,12 @@ from ml.inference.preprocess import prepare
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WEIGHTS_PATH = WEIGHTS_DIR / "orientation-v1.pt"
 RECORD_PATH = WEIGHTS_DIR / "orientation-v1.json"
-VERSION_TAG = "orientation-pretrained-v3"
+VERSION_TAG = "orientation-pretrained-v4"
 #: The marker head: no occlusion (a blanked corner hides the one cue it has), a few more epochs.
 MARKER_EPOCHS = 15
+#: Seeds per head: one head's mistakes on held-out films move with its seed; three averaged made no
+#: mistake on the held-out sides of three patient splits (bench/qc/README.md).
+HEAD_SEEDS = 3
 
 
 def load_pretrained(path: str | Path = WEIGHTS_PATH) -> OrientationDetector:
@@ -58,6 +63,32 @@ def load_pretrained(path: str | Path = WEIGHTS_PATH) -> OrientationDetector:
 def _seeded_marker(config: MirrorTrainConfig) -> MarkerNet:
     torch.manual_seed(config.seed)
     return MarkerNet(config.size)
+
+
+def train_heads(
+    films: np.ndarray,
+    config: MirrorTrainConfig,
+    seeds: int,
+    make: Callable[[MirrorTrainConfig], torch.nn.Module] | None = None,
+    progress: Callable[[int, int, float, float], None] | None = None,
+) -> tuple[torch.nn.Module, float, float | None]:
+    """`seeds` heads trained by `train_mirror` from seeds `config.seed`, `config.seed + 1`, ... (each
+    made by `make`, the mirror head when None): (their ensemble, seconds, the last one's final loss).
+    `progress` counts epochs over all of them."""
+    heads, seconds, loss = [], 0.0, None
+    total = seeds * config.epochs
+    for i in range(seeds):
+        cfg = replace(config, seed=config.seed + i)
+
+        def report(epoch: int, _epochs: int, value: float, secs: float, done: int = i * cfg.epochs) -> None:
+            if progress is not None:
+                progress(done + epoch, total, value, secs)
+
+        result = train_mirror(films, config=cfg, init=make(cfg) if make else None, progress=report)
+        heads.append(result.net)
+        seconds += result.seconds
+        loss = round(result.history[-1][1], 4) if result.history else loss
+    return ensemble(heads), seconds, loss
 
 
 def synthetic_films(n: int, size: int, seed: int = 15) -> np.ndarray:
@@ -115,6 +146,7 @@ def build_pretrained(
     split_salt: str = SPLIT_SALT,
     net_from: str | Path | None = None,
     mirror_from: str | Path | None = None,
+    seeds: int = HEAD_SEEDS,
     progress: Callable[[EpochReport], None] | None = None,
     mirror_progress: Callable[[int, int, float, float], None] | None = None,
     marker_progress: Callable[[int, int, float, float], None] | None = None,
@@ -124,7 +156,8 @@ def build_pretrained(
     `net_from`: take the orientation net from that weights file (e.g. the previous build) instead
     of training it, and train only the mirror head; the record names the file, its own record's
     training films and time, and how many of this split's held-out films that net trained on.
-    `mirror_from`: likewise take the mirror head from that file."""
+    `mirror_from`: likewise take the mirror head (all its seeds) from that file. `seeds`: how many
+    seeds of each head trained here."""
     out = Path(out)
     config = config or OrientationTrainConfig()
     mirror_config = mirror_config or MirrorTrainConfig(seed=config.seed, size=2 * config.size)
@@ -170,17 +203,15 @@ def build_pretrained(
         if prior.get("mirror_config"):
             mirror_config = MirrorTrainConfig(**prior["mirror_config"])
     else:
-        mirror = train_mirror(pool, config=mirror_config, progress=mirror_progress)
-        mirror_net, mirror_seconds, mirror_epochs = mirror.net, mirror.seconds, len(mirror.history)
-        mirror_loss = round(mirror.history[-1][1], 4) if mirror.history else None
+        mirror_net, mirror_seconds, mirror_loss = train_heads(
+            pool, mirror_config, seeds, progress=mirror_progress
+        )
+        mirror_epochs = mirror_config.epochs
     # the marker head learns from real films only: the synthetic films carry no marker
-    marker = train_mirror(
-        train.films,
-        config=marker_config,
-        init=_seeded_marker(marker_config),
-        progress=marker_progress,
+    marker, marker_seconds, marker_loss = train_heads(
+        train.films, marker_config, seeds, make=_seeded_marker, progress=marker_progress
     )
-    detector = OrientationDetector(net=net, threshold=threshold, mirror=mirror_net, marker=marker.net)
+    detector = OrientationDetector(net=net, threshold=threshold, mirror=mirror_net, marker=marker)
     t0 = time.perf_counter()
     learned = evaluate_on(held.films, detector.score, threshold)
     seconds_scoring = time.perf_counter() - t0
@@ -204,22 +235,25 @@ def build_pretrained(
         },
         "config": asdict(config),
         "mirror_config": asdict(mirror_config),
-        "marker_config": {**asdict(marker_config), **marker.net.config()},
+        "marker_config": {**asdict(marker_config), **members_of(marker)[0].config()},
         "input_size": detector.input_size,
         "threshold": threshold,
         "training": {
-            "seconds": round(net_seconds + mirror_seconds + marker.seconds, 1),
+            "seconds": round(net_seconds + mirror_seconds + marker_seconds, 1),
             "orientation_seconds": round(net_seconds, 1),
             "orientation_net_from": reused,
             "mirror_seconds": round(mirror_seconds, 1),
             "mirror_head_from": mirror_reused,
-            "marker_seconds": round(marker.seconds, 1),
+            "marker_seconds": round(marker_seconds, 1),
             "epochs": net_epochs,
+            # epochs per seed, and the seeds of each head (averaged as one)
             "mirror_epochs": mirror_epochs,
-            "marker_epochs": len(marker.history),
+            "marker_epochs": marker_config.epochs,
+            "mirror_seeds": len(members_of(mirror_net)),
+            "marker_seeds": len(members_of(marker)),
             "final_loss": net_loss,
             "mirror_final_loss": mirror_loss,
-            "marker_final_loss": round(marker.history[-1][1], 4) if marker.history else None,
+            "marker_final_loss": marker_loss,
             "marker_films": len(train.films),
             "torch_threads": torch.get_num_threads(),
             "cpu_count": os.cpu_count(),

@@ -3,14 +3,15 @@
     python manage.py build_qc_detector --folder ../shared/data/nih-cxr-dev [--synthetic 200]
                                        [--epochs 24] [--mirror-epochs 10] [--split-salt S]
                                        [--marker-epochs 15] [--net-from WEIGHTS]
-                                       [--mirror-from WEIGHTS] [--remeasure]
+                                       [--mirror-from WEIGHTS] [--seeds 3] [--remeasure]
                                        [--out ml/detectors/weights/orientation-v1.pt]
 
 Trains on the training side of the patient split of the real films plus synthetic films from the
 project's own generator (no weights from outside), measures it and the rule baseline on the
 held-out side, and writes the weights and their JSON record (films, split, configuration, training
 time, held-out metrics). The left-right mirror head trains after the net, from the same films at
-256 px, then the laterality-marker head from the real films' top corners. `--split-salt
+256 px, then the laterality-marker head from the real films' top corners; each head `--seeds` times
+from consecutive seeds, shipped averaged. `--split-salt
 arbiter-qc-split-b` holds a different third of the patients aside (write it
 with `--out` elsewhere: the shipped file uses the default split). See ml.detectors.pretrained.
 """
@@ -23,7 +24,7 @@ from ml.detectors.devfilms import SPLIT_SALT
 from ml.detectors.evaluation import QCEvaluation, format_evaluation
 from ml.detectors.mirror_net import MirrorTrainConfig
 from ml.detectors.orientation_training import EpochReport, OrientationTrainConfig
-from ml.detectors.pretrained import MARKER_EPOCHS, WEIGHTS_PATH, build_pretrained, remeasure
+from ml.detectors.pretrained import HEAD_SEEDS, MARKER_EPOCHS, WEIGHTS_PATH, build_pretrained, remeasure
 from ml.nets.errors import ModelError
 
 
@@ -48,6 +49,12 @@ class Command(BaseCommand):
         parser.add_argument("--mirror-epochs", type=int, default=MirrorTrainConfig().epochs)
         parser.add_argument("--marker-epochs", type=int, default=MARKER_EPOCHS)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--seeds",
+            type=int,
+            default=HEAD_SEEDS,
+            help="seeds of each head trained and averaged (from --seed on)",
+        )
         parser.add_argument("--split-salt", default=SPLIT_SALT, help="which patients are held out")
         parser.add_argument(
             "--remeasure",
@@ -73,10 +80,10 @@ class Command(BaseCommand):
             self.stdout.write(f"epoch {r.epoch}/{r.epochs}: loss {r.loss:.4f} ({r.seconds:.1f} s)")
 
         def mirror_progress(epoch: int, epochs: int, loss: float, seconds: float) -> None:
-            self.stdout.write(f"mirror head epoch {epoch}/{epochs}: loss {loss:.4f} ({seconds:.1f} s)")
+            self.stdout.write(f"mirror heads epoch {epoch}/{epochs}: loss {loss:.4f} ({seconds:.1f} s)")
 
         def marker_progress(epoch: int, epochs: int, loss: float, seconds: float) -> None:
-            self.stdout.write(f"marker head epoch {epoch}/{epochs}: loss {loss:.4f} ({seconds:.1f} s)")
+            self.stdout.write(f"marker heads epoch {epoch}/{epochs}: loss {loss:.4f} ({seconds:.1f} s)")
 
         config = OrientationTrainConfig(epochs=opts["epochs"], seed=opts["seed"])
         mirror_config = MirrorTrainConfig(
@@ -108,6 +115,7 @@ class Command(BaseCommand):
                 split_salt=opts["split_salt"],
                 net_from=opts["net_from"],
                 mirror_from=opts["mirror_from"],
+                seeds=opts["seeds"],
                 progress=progress,
                 mirror_progress=mirror_progress,
                 marker_progress=marker_progress,
@@ -119,9 +127,9 @@ class Command(BaseCommand):
         self.stdout.write(format_evaluation(_evaluation(held["baseline_rules"]), "rule baseline, same films"))
         t = record["training"]
         self.stdout.write(
-            f"trained {t['epochs']} + {t['mirror_epochs']} (mirror head) + {t['marker_epochs']} (marker "
-            f"head) epochs in {t['seconds']} s ({t['orientation_seconds']} + {t['mirror_seconds']} + "
-            f"{t['marker_seconds']} s) on "
+            f"trained {t['epochs']} + {t['mirror_seeds']} x {t['mirror_epochs']} (mirror heads) + "
+            f"{t['marker_seeds']} x {t['marker_epochs']} (marker heads) epochs in {t['seconds']} s "
+            f"({t['orientation_seconds']} + {t['mirror_seconds']} + {t['marker_seconds']} s) on "
             f"{len(record['data']['train_films'])} real + "
             f"{record['data']['synthetic_films']['n']} synthetic films; "
             f"wrote {record['weights']['file']} ({record['weights']['bytes']} bytes)"

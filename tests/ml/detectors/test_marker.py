@@ -1,7 +1,7 @@
 """The laterality-marker head: it reads only the two top corners, a film and its mirror get
 complementary verdicts, it abstains where the corners hold nothing, it learns a marker it was never
-told about (an "L" in the top-right corner), it travels in the weights file (format 3) beside the
-mirror head, and files without it still load."""
+told about (an "L" in the top-right corner), it travels in the weights file beside the mirror head,
+and files without it still load."""
 
 import numpy as np
 import pytest
@@ -82,25 +82,26 @@ def test_weights_with_the_marker_head_round_trip_and_older_files_load(tmp_path, 
     mirror = randomised_bn(MirrorNet(S, (4, 6, 8, 8)))
     det = OrientationDetector(net=net, mirror=mirror, marker=marker)
     films = np.random.default_rng(2).integers(0, 256, (6, S, S), dtype=np.uint8)
-    det.save(tmp_path / "v3.pt")
-    payload = torch.load(tmp_path / "v3.pt", weights_only=True)
-    assert payload["format_version"] == FORMAT_VERSION == 3 and payload["marker"]["config"]["corner"] == 0.45
-    back = load_orientation_detector(tmp_path / "v3.pt")
+    det.save(tmp_path / "v4.pt")
+    payload = torch.load(tmp_path / "v4.pt", weights_only=True)
+    assert payload["format_version"] == FORMAT_VERSION == 4
+    assert [m["config"]["corner"] for m in payload["markers"]] == [0.45]
+    back = load_orientation_detector(tmp_path / "v4.pt")
     assert back.marker is not None and back.marker.side == marker.side and back.input_size == S
     np.testing.assert_allclose(back.score(films).orientation, det.score(films).orientation, atol=1e-6)
     # the marker head is heard: without it the verdicts differ
     without = OrientationDetector(net=net, mirror=mirror).score(films).orientation
     assert np.abs(without - det.score(films).orientation).max() > 1e-3
-    # a version 2 file (mirror head, no marker head) still loads
-    OrientationDetector(net=net, mirror=mirror).save(tmp_path / "v2.pt")
-    v2 = torch.load(tmp_path / "v2.pt", weights_only=True)
-    v2["format_version"] = 2
-    torch.save(v2, tmp_path / "v2.pt")
+    # a version 2 file (one mirror head under "mirror", no marker head) still loads
+    v2 = {k: v for k, v in payload.items() if k not in ("mirrors", "markers")}
+    torch.save({**v2, "format_version": 2, "mirror": payload["mirrors"][0]}, tmp_path / "v2.pt")
     old = load_orientation_detector(tmp_path / "v2.pt")
-    assert old.marker is None and old.mirror is not None
+    assert old.marker is None and isinstance(old.mirror, MirrorNet)
+    np.testing.assert_allclose(old.score(films).orientation, without, atol=1e-6)
     # a marker head of the wrong size is refused, in a file and in code
-    bad = dict(payload, marker={"config": {"size": 3 * SIZE, "corner": 0.45, "widths": list(WIDTHS)}})
-    bad["marker"]["state_dict"] = MarkerNet(3 * SIZE, 0.45, WIDTHS).state_dict()
+    wrong = {"config": {"size": 3 * SIZE, "corner": 0.45, "widths": list(WIDTHS)}}
+    wrong["state_dict"] = MarkerNet(3 * SIZE, 0.45, WIDTHS).state_dict()
+    bad = dict(payload, markers=[wrong])
     torch.save(bad, tmp_path / "bad.pt")
     with pytest.raises(CheckpointError):
         load_orientation_detector(tmp_path / "bad.pt")

@@ -57,8 +57,9 @@ def test_the_verdict_with_the_mirror_head_still_turns_with_the_film(detector, fi
         np.testing.assert_allclose(turned, expected, atol=1e-5)
 
 
-def test_the_net_decides_the_turn_and_both_the_mirror(detector, films):
-    """On whether a mirror came with the most likely turn, the head's log-odds add to the net's."""
+def test_the_net_decides_the_turn_and_the_head_the_mirror(detector, films):
+    """Whether a mirror came with the most likely turn is the head's call: its log-odds replace the
+    net's split of that turn's probability (the net's own mirror opinion no longer votes)."""
     from ml.detectors.orientation import OrientationScores, refine_mirror, score_orientation
 
     plain_scores = score_orientation(detector.net, half(films))
@@ -82,9 +83,14 @@ def test_the_net_decides_the_turn_and_both_the_mirror(detector, films):
         )
         head = mirror_logit(detector.mirror, upright).double().numpy()
     rows = np.arange(len(films))
-    net = np.log(plain[rows, 4 + k]) - np.log(plain[rows, k])
-    p = 1.0 / (1.0 + np.exp(-(net + head)))
+    p = 1.0 / (1.0 + np.exp(-head))
     np.testing.assert_allclose(refined[rows, 4 + k] / turn[rows, k], p, atol=1e-5)
+    # a net with the opposite opinion on the mirror (same turns) gets the same verdict on the turn it
+    # names: the split of that turn's probability is the head's alone
+    swapped = plain[:, [4, 5, 6, 7, 0, 1, 2, 3]]
+    again = refine_mirror([detector.mirror], films, OrientationScores(swapped, inverted.astype(float)))
+    for col in (k, 4 + k):
+        np.testing.assert_allclose(again.orientation[rows, col], refined[rows, col], atol=1e-9)
 
 
 def test_half_pools_two_by_two():
@@ -101,13 +107,13 @@ def test_the_mirror_head_travels_in_the_weights_file_and_old_files_still_load(de
     np.testing.assert_allclose(back.score(films).orientation, detector.score(films).orientation, atol=1e-6)
     # a version-1 file: the net alone
     payload = torch.load(tmp_path / "o.pt", weights_only=True)
-    v1 = {k: v for k, v in payload.items() if k != "mirror"}
+    v1 = {k: v for k, v in payload.items() if k != "mirrors"}
     v1["format_version"] = 1
     torch.save(v1, tmp_path / "v1.pt")
     old = load_orientation_detector(tmp_path / "v1.pt")
     assert old.mirror is None and old.input_size == SIZE
     assert payload["format"] == FORMAT
-    bad = dict(payload, mirror={"config": {"size": 3 * SIZE, "widths": list(WIDTHS)}, "state_dict": {}})
+    bad = dict(payload, mirrors=[{"config": {"size": 3 * SIZE, "widths": list(WIDTHS)}, "state_dict": {}}])
     torch.save(bad, tmp_path / "bad.pt")
     with pytest.raises(CheckpointError):
         load_orientation_detector(tmp_path / "bad.pt")
