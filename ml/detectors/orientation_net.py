@@ -14,6 +14,7 @@ file, version 3 also the laterality-marker head (`marker_net.MarkerNet`), versio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +62,12 @@ class OrientationNet(nn.Module):
         return {"size": self.size, "widths": list(self.widths)}
 
 
+def _cpu_state(module: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu() for k, v in module.state_dict().items()}
+
+
 def _heads_payload(head: nn.Module) -> list[dict[str, Any]]:
-    return [
-        {"config": m.config(), "state_dict": {k: v.detach().cpu() for k, v in m.state_dict().items()}}
-        for m in members_of(head)
-    ]
+    return [{"config": m.config(), "state_dict": _cpu_state(m)} for m in members_of(head)]
 
 
 def save_net(
@@ -83,7 +85,7 @@ def save_net(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "config": net.config(),
-        "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
+        "state_dict": _cpu_state(net),
         "metadata": metadata or {},
     }
     if mirror is not None:
@@ -100,25 +102,25 @@ def load_net(path: str | Path) -> tuple[OrientationNet, dict[str, Any]]:
     return net, meta
 
 
-def _mirror_head(entry: dict[str, Any]) -> MirrorNet:
-    cfg = entry["config"]
-    head = MirrorNet(int(cfg["size"]), tuple(int(w) for w in cfg["widths"]))
-    head.load_state_dict(entry["state_dict"], strict=True)
-    return head.eval()
+#: How each kind of head is rebuilt from the config it saved.
+_HEAD_KINDS: dict[str, Callable[[dict[str, Any]], nn.Module]] = {
+    "mirror": lambda c: MirrorNet(int(c["size"]), tuple(int(w) for w in c["widths"])),
+    "marker": lambda c: MarkerNet(int(c["size"]), float(c["corner"]), tuple(int(w) for w in c["widths"])),
+}
 
 
-def _marker_head(entry: dict[str, Any]) -> MarkerNet:
-    cfg = entry["config"]
-    head = MarkerNet(int(cfg["size"]), float(cfg["corner"]), tuple(int(w) for w in cfg["widths"]))
-    head.load_state_dict(entry["state_dict"], strict=True)
-    return head.eval()
-
-
-def _entries(payload: dict[str, Any], one: str, many: str) -> list[dict[str, Any]]:
-    """A kind of head's saved entries: a list (version 4) or the single one (versions 2 and 3)."""
-    if payload.get(many) is not None:
-        return list(payload[many])
-    return [payload[one]] if payload.get(one) is not None else []
+def _loaded_heads(payload: dict[str, Any], kind: str) -> nn.Module | None:
+    """One kind of head from a payload: its list of members (version 4, under `kind + "s"`) or the
+    single head (versions 2 and 3, under `kind`), as one head or an ensemble; None if absent."""
+    entries = payload.get(kind + "s")
+    if entries is None:
+        entries = [payload[kind]] if payload.get(kind) is not None else []
+    heads = []
+    for entry in entries:
+        head = _HEAD_KINDS[kind](entry["config"])
+        head.load_state_dict(entry["state_dict"], strict=True)
+        heads.append(head.eval())
+    return ensemble(heads) if heads else None
 
 
 def load_nets(
@@ -144,15 +146,11 @@ def load_nets(
     try:
         net = OrientationNet(int(cfg["size"]), tuple(int(w) for w in cfg["widths"]))
         net.load_state_dict(payload["state_dict"], strict=True)
-        mirrors = [_mirror_head(e) for e in _entries(payload, "mirror", "mirrors")]
-        markers = [_marker_head(e) for e in _entries(payload, "marker", "markers")]
-        mirror = ensemble(mirrors) if mirrors else None
-        marker = ensemble(markers) if markers else None
+        mirror, marker = _loaded_heads(payload, "mirror"), _loaded_heads(payload, "marker")
     except (KeyError, TypeError, ValueError, RuntimeError, InputError) as exc:
         raise CheckpointError(f"{path.name}: weights do not match their config: {exc}") from exc
-    if mirror is not None and mirror.size != 2 * net.size:
-        raise CheckpointError(f"{path.name}: the mirror head reads {mirror.size} px, not twice {net.size}")
-    if marker is not None and marker.size != 2 * net.size:
-        raise CheckpointError(f"{path.name}: the marker head reads {marker.size} px, not twice {net.size}")
+    for kind, head in (("mirror", mirror), ("marker", marker)):
+        if head is not None and head.size != 2 * net.size:
+            raise CheckpointError(f"{path.name}: the {kind} head reads {head.size} px, not twice {net.size}")
     net.eval()
     return net, mirror, marker, dict(payload.get("metadata") or {})
